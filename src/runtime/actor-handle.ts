@@ -1,0 +1,274 @@
+/**
+ * The supervisor's side of one actor incarnation: starts the worker, waits for init,
+ * watches its heartbeat, stops it gracefully or terminates it, and says precisely why
+ * it exited. Supervision policy lives elsewhere (src/runtime/supervision/); this file
+ * only reports facts.
+ */
+import { MessageChannel, Worker } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import { StatusReader, type ActorCounters } from './actor-status.js';
+import { RingReader } from './ring.js';
+import type { ActorControlApi, ActorEventMessage, ActorLocalStats, HostSpec, WaitStrategy } from './actor-protocol.js';
+import type { ActorWiring } from './wiring.js';
+
+export interface ActorSpec {
+  /** Tree path, e.g. "root/safety/kill-switch". */
+  path: string;
+  name: string;
+  /** Folder under actors/ (compiled module <out>/actors/<kind>/actor.js). */
+  kind: string;
+  /** Overrides the kind's module (tests use fixture actors). */
+  moduleUrl?: string;
+  config: unknown;
+  waitStrategy?: WaitStrategy;
+  /** init must finish within this, or the start fails. */
+  startTimeoutMs?: number;
+  /** No heartbeat progress for this long = hung: the worker is terminated. */
+  heartbeatTimeoutMs?: number;
+  seed?: number;
+  logLevel?: string;
+  parkSliceMs?: number;
+}
+
+export type SerializedError = { name: string; message: string; stack?: string };
+
+export type ExitReason =
+  | { kind: 'normal' }
+  | { kind: 'killed'; requested: boolean }
+  | { kind: 'error'; error: SerializedError }
+  | { kind: 'exit-code'; code: number }
+  | { kind: 'hung'; silentForMs: number }
+  | { kind: 'start-failed'; error: SerializedError };
+
+export interface ActorStats extends ActorCounters {
+  mailbox: { peer: string; depthBytes: number; capacityBytes: number }[];
+}
+
+export interface ActorHandle {
+  readonly spec: ActorSpec;
+  readonly threadId: number;
+  /** Date.now() when init completed. */
+  readonly startedAt: number;
+  /** Resolves once the worker thread is gone. */
+  readonly exited: Promise<ExitReason>;
+  isAlive(): boolean;
+  /** Graceful: the actor's stop() runs; after timeoutMs the worker is terminated. */
+  stop(timeoutMs: number): Promise<ExitReason>;
+  /** Abrupt terminate, as an operator kills a stuck process: reported as killed, not requested. */
+  kill(): Promise<ExitReason>;
+  /** Shared-memory counters and mailbox depths: answers even when the actor is hung. */
+  stats(): ActorStats;
+  /** Handler percentiles straight from the worker (needs a responsive actor). */
+  localStats(timeoutMs?: number): Promise<ActorLocalStats>;
+  describe(timeoutMs?: number): Promise<unknown>;
+  invoke(method: string, args: unknown, timeoutMs?: number): Promise<unknown>;
+}
+
+export interface StartActorOptions {
+  /** Receives every log line the actor writes (already JSON, carrying its path). */
+  onLogLine?: (line: string) => void;
+  onEvent?: (event: ActorEventMessage) => void;
+  /** Runs synchronously inside the worker's exit event, before anything else observes the exit. */
+  onExitSync?: (reason: ExitReason) => void;
+}
+
+export class StartError extends Error {
+  override readonly name = 'StartError';
+  constructor(
+    readonly path: string,
+    readonly reason: ExitReason,
+  ) {
+    super(`${path}: start failed: ${describeExit(reason)}`);
+  }
+}
+
+export const DEFAULT_START_TIMEOUT_MS = 10_000;
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 2_000;
+const DEFAULT_CONTROL_TIMEOUT_MS = 2_000;
+
+const hostUrl = new URL('./actor-host.js', import.meta.url);
+
+export function describeExit(reason: ExitReason): string {
+  switch (reason.kind) {
+    case 'normal':
+      return 'stopped normally';
+    case 'killed':
+      return reason.requested ? 'terminated by the supervisor' : 'killed (abrupt terminate)';
+    case 'error':
+      return `crashed: ${reason.error.name}: ${reason.error.message}`;
+    case 'exit-code':
+      return `exited with code ${reason.code}`;
+    case 'hung':
+      return `hung: no heartbeat for ${reason.silentForMs} ms, terminated`;
+    case 'start-failed':
+      return `${reason.error.name}: ${reason.error.message}`;
+  }
+}
+
+/** An exit the supervisor did not ask for. */
+export function isAbnormal(reason: ExitReason): boolean {
+  if (reason.kind === 'normal') return false;
+  if (reason.kind === 'killed') return !reason.requested;
+  if (reason.kind === 'exit-code') return reason.code !== 0;
+  return true;
+}
+
+function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) };
+  return { name: 'Error', message: String(error) };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function startActor(spec: ActorSpec, wiring: ActorWiring, options: StartActorOptions = {}): Promise<ActorHandle> {
+  const heartbeatTimeoutMs = spec.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+  const hostSpec: HostSpec = {
+    path: spec.path,
+    name: spec.name,
+    kind: spec.kind,
+    ...(spec.moduleUrl ? { moduleUrl: spec.moduleUrl } : {}),
+    config: spec.config,
+    waitStrategy: spec.waitStrategy ?? 'spin-then-park',
+    heartbeatIntervalMs: Math.max(5, Math.floor(heartbeatTimeoutMs / 8)),
+    parkSliceMs: spec.parkSliceMs ?? 5,
+    seed: spec.seed ?? 1,
+    logLevel: spec.logLevel ?? 'info',
+  };
+  const status = new StatusReader(wiring.status);
+  status.resetForStart();
+
+  const control = new MessageChannel();
+  const logs = new MessageChannel();
+  const worker = new Worker(hostUrl, {
+    name: spec.path,
+    workerData: { spec: hostSpec, wiring, control: control.port2, log: logs.port2 },
+    transferList: [control.port2, logs.port2],
+  });
+  const threadId = worker.threadId;
+  const remote = Comlink.wrap<ActorControlApi>(control.port1 as unknown as Comlink.Endpoint);
+  logs.port1.on('message', (line: string) => options.onLogLine?.(line));
+  worker.on('message', (msg: ActorEventMessage) => {
+    if (msg?.type === 'event') options.onEvent?.(msg);
+  });
+
+  let crash: SerializedError | undefined;
+  let stopRequested = false;
+  let terminateRequested = false;
+  let operatorKill = false;
+  let hungForMs: number | undefined;
+  let startFailure: SerializedError | undefined;
+  let alive = true;
+  let watchdog: NodeJS.Timeout | undefined;
+
+  const classify = (code: number): ExitReason => {
+    if (startFailure) return { kind: 'start-failed', error: startFailure };
+    if (hungForMs !== undefined) return { kind: 'hung', silentForMs: hungForMs };
+    if (crash) return { kind: 'error', error: crash };
+    if (operatorKill) return { kind: 'killed', requested: false };
+    if (stopRequested && code === 0) return { kind: 'normal' };
+    if (terminateRequested || stopRequested) return { kind: 'killed', requested: true };
+    return { kind: 'exit-code', code };
+  };
+
+  worker.on('error', (error) => {
+    crash ??= serializeError(error);
+  });
+  const exited = new Promise<ExitReason>((resolve) => {
+    worker.once('exit', (code) => {
+      alive = false;
+      if (watchdog) clearInterval(watchdog);
+      const reason = classify(code);
+      options.onExitSync?.(reason);
+      remote[Comlink.releaseProxy]();
+      control.port1.close();
+      logs.port1.close();
+      resolve(reason);
+    });
+  });
+
+  try {
+    await withTimeout(
+      Promise.race([
+        remote.start(),
+        exited.then((reason) => {
+          throw new Error(`the worker exited during init (${describeExit(reason)})`);
+        }),
+      ]),
+      spec.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+      `${spec.path} init`,
+    );
+  } catch (error) {
+    startFailure = crash ?? serializeError(error);
+    if (alive) await worker.terminate();
+    throw new StartError(spec.path, await exited);
+  }
+  const startedAt = Date.now();
+
+  let lastBeat = status.heartbeat();
+  let lastProgressAt = performance.now();
+  watchdog = setInterval(
+    () => {
+      const beat = status.heartbeat();
+      const now = performance.now();
+      if (beat !== lastBeat) {
+        lastBeat = beat;
+        lastProgressAt = now;
+        return;
+      }
+      if (now - lastProgressAt >= heartbeatTimeoutMs && hungForMs === undefined && !operatorKill && !terminateRequested) {
+        hungForMs = Math.round(now - lastProgressAt);
+        void worker.terminate();
+      }
+    },
+    Math.max(5, Math.floor(heartbeatTimeoutMs / 4)),
+  );
+  watchdog.unref();
+
+  const handle: ActorHandle = {
+    spec,
+    threadId,
+    startedAt,
+    exited,
+    isAlive: () => alive,
+    async stop(timeoutMs) {
+      if (!alive) return exited;
+      stopRequested = true;
+      try {
+        await withTimeout(remote.stop(), timeoutMs, `${spec.path} graceful stop`);
+        return await withTimeout(exited, timeoutMs, `${spec.path} exit after stop`);
+      } catch {
+        if (alive) {
+          terminateRequested = true;
+          await worker.terminate();
+        }
+        return exited;
+      }
+    },
+    async kill() {
+      if (!alive) return exited;
+      operatorKill = true;
+      await worker.terminate();
+      return exited;
+    },
+    stats() {
+      return {
+        ...status.counters(),
+        mailbox: wiring.inbound.map((w) => {
+          // A reader constructed here only looks: it commits nothing unless polled.
+          const ring = new RingReader(w.ring);
+          return { peer: w.peer, depthBytes: ring.depthBytes(), capacityBytes: ring.capacityBytes };
+        }),
+      };
+    },
+    localStats: (timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => withTimeout(remote.stats(), timeoutMs, `${spec.path} stats`),
+    describe: (timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => withTimeout(remote.describe(), timeoutMs, `${spec.path} describe`),
+    invoke: (method, args, timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => withTimeout(remote.invoke(method, args), timeoutMs, `${spec.path} ${method}`),
+  };
+  return handle;
+}

@@ -1,0 +1,48 @@
+/**
+ * What crosses from the supervisor to an actor's worker at start (HostSpec in
+ * workerData) and what the supervisor can call on it afterwards (ActorControlApi over
+ * comlink). Shared memory (rings, status, gate) travels separately as ActorWiring.
+ */
+export type WaitStrategy = 'busy-spin' | 'spin-then-park' | 'park';
+
+export interface HostSpec {
+  path: string;
+  name: string;
+  kind: string;
+  /** Overrides kind -> <compiled>/actors/<kind>/actor.js (tests load fixture actors). */
+  moduleUrl?: string;
+  config: unknown;
+  waitStrategy: WaitStrategy;
+  /** The host beats at least this often; the supervisor's hang deadline is a multiple of it. */
+  heartbeatIntervalMs: number;
+  /** Longest blocking park before the host gives its event loop a turn (spin-then-park). */
+  parkSliceMs: number;
+  seed: number;
+  logLevel: string;
+}
+
+export interface ActorLocalStats {
+  handlerP50Ns: number;
+  handlerP99Ns: number;
+  handlerMaxNs: number;
+  handled: number;
+  memory: number;
+}
+
+export interface ActorControlApi {
+  /** Loads the module and runs init; rejects with init's error. */
+  start(): Promise<void>;
+  /** Stops the loop and timers, runs the actor's stop(), then the worker exits with code 0. */
+  stop(): Promise<void>;
+  stats(): ActorLocalStats;
+  describe(): unknown;
+  invoke(method: string, args: unknown): Promise<unknown>;
+}
+
+/** Messages a worker posts on its parentPort (besides comlink traffic on its own port). */
+export interface ActorEventMessage {
+  type: 'event';
+  topic: string;
+  path: string;
+  data: Record<string, unknown>;
+}

@@ -1,0 +1,79 @@
+import { TradingState } from '../domain/messages.js';
+
+/**
+ * The trading-state word every order path checks, in one SharedArrayBuffer.
+ *
+ * Only the kill-switch actor writes the state; the order manager checks it before every
+ * order and each exchange actor again before every send, so a trip closes the gate at
+ * once instead of after queued messages drain.
+ *
+ * Fail safe, two ways:
+ * - zeroed memory is HALTED, and the supervisor stores HALTED the moment the kill-switch
+ *   worker exits (crash, kill, restart);
+ * - the kill switch holds a lease it renews from its own event loop: a hung or dead kill
+ *   switch lets it lapse and every reader then sees HALTED, even before the supervisor
+ *   has noticed anything.
+ */
+const STATE = 0;
+const SEQ = 1;
+const INT_WORDS = 16; // the lease lives on its own 64-byte line
+const LEASE_UNTIL_MS = 0;
+
+export function createTradingGate(): SharedArrayBuffer {
+  return new SharedArrayBuffer(INT_WORDS * 4 + 8);
+}
+
+function wallMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+export class TradingGate {
+  protected readonly ints: Int32Array;
+  protected readonly lease: Float64Array;
+  constructor(sab: SharedArrayBuffer) {
+    this.ints = new Int32Array(sab, 0, INT_WORDS);
+    this.lease = new Float64Array(sab, INT_WORDS * 4, 1);
+  }
+
+  /** The effective state: HALTED whenever the kill switch's lease has lapsed. */
+  read(): TradingState {
+    const state = Atomics.load(this.ints, STATE) as TradingState;
+    if (state === TradingState.HALTED) return state;
+    return wallMs() <= this.lease[LEASE_UNTIL_MS]! ? state : TradingState.HALTED;
+  }
+
+  /** The stored word, ignoring the lease (for diagnostics: "ACTIVE but lease lapsed"). */
+  storedState(): TradingState {
+    return Atomics.load(this.ints, STATE) as TradingState;
+  }
+
+  leaseUntilMs(): number {
+    return this.lease[LEASE_UNTIL_MS]!;
+  }
+
+  /** Transition counter: bumps on every write, so readers can tell "changed since". */
+  seq(): number {
+    return Atomics.load(this.ints, SEQ);
+  }
+}
+
+/** The kill switch's side. */
+export class TradingGateWriter extends TradingGate {
+  /** Closing the gate takes effect with the single store; opening needs a live lease. */
+  set(state: TradingState): void {
+    Atomics.store(this.ints, STATE, state);
+    Atomics.add(this.ints, SEQ, 1);
+  }
+
+  renewLease(validForMs: number): void {
+    this.lease[LEASE_UNTIL_MS] = wallMs() + validForMs;
+  }
+}
+
+/** The supervisor's side: it may only close the gate (when the kill switch goes down). */
+export function forceHalt(sab: SharedArrayBuffer): void {
+  const ints = new Int32Array(sab, 0, INT_WORDS);
+  Atomics.store(ints, STATE, TradingState.HALTED);
+  Atomics.add(ints, SEQ, 1);
+  new Float64Array(sab, INT_WORDS * 4, 1)[LEASE_UNTIL_MS] = 0;
+}

@@ -44,7 +44,7 @@ export const Liquidity = { MAKER: 1, TAKER: 2 } as const;
 export type Liquidity = (typeof Liquidity)[keyof typeof Liquidity];
 
 /** Who moved the trading state. */
-export const TripSource = { ADMIN: 1, GPIO_BUTTON: 2, GPIO_TAMPER: 3, RISK_PANIC: 4, DEAD_MAN: 5, STARTUP_LATCH: 6, SHUTDOWN: 7 } as const;
+export const TripSource = { ADMIN: 1, GPIO_BUTTON: 2, GPIO_TAMPER: 3, RISK_PANIC: 4, DEAD_MAN: 5, STARTUP_LATCH: 6, SHUTDOWN: 7, SUPERVISOR: 8 } as const;
 export type TripSource = (typeof TripSource)[keyof typeof TripSource];
 
 /** Why the risk monitor panicked. */

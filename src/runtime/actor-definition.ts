@@ -25,7 +25,8 @@ export interface ActorDefinition<Config = unknown, State = unknown> {
 }
 
 export interface TimerDefinition<Config, State> {
-  readonly everyMs: number;
+  /** Period in ms, fixed or derived from the actor's parsed config. */
+  readonly everyMs: number | ((config: Config) => number);
   run(state: State, ctx: ActorContext<Config>): void | Promise<void>;
 }
 
@@ -83,6 +84,11 @@ export interface ActorContext<Config = unknown> {
   readonly log: Logger;
   readonly random: Random;
   readonly gate: TradingGateReader;
+  /**
+   * The trading gate's shared memory. Only the kill-switch actor writes it (through
+   * TradingGateWriter); everyone else reads through `gate`.
+   */
+  readonly gateBuffer: SharedArrayBuffer;
   /** Outboxes by peer name, as wired in the tree config (`sends`). */
   readonly outboxes: ReadonlyMap<string, Outbox>;
   outbox(peer: string): Outbox;

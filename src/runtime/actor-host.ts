@@ -129,6 +129,7 @@ class Host {
       log,
       random: seededRandom(spec.seed),
       gate: new TradingGate(wiring.gate),
+      gateBuffer: wiring.gate,
       outboxes,
       inboundPeers,
       outbox(peer: string): Outbox {
@@ -148,7 +149,9 @@ class Host {
     );
     this.handlers = wiring.inbound.map((w, index) => this.frameHandler(w.peer, index));
     for (const [name, timer] of Object.entries(this.def.timers ?? {})) {
-      this.timers.push(setInterval(() => this.runTimer(name), timer.everyMs));
+      const everyMs = typeof timer.everyMs === 'function' ? timer.everyMs(config) : timer.everyMs;
+      if (!(everyMs > 0)) throw new Error(`${spec.path}: timer "${name}" needs a period > 0 ms, got ${everyMs}`);
+      this.timers.push(setInterval(() => this.runTimer(name), everyMs));
     }
     this.running = true;
     status.setPhase(ActorPhase.RUNNING);

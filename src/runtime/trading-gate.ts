@@ -16,7 +16,9 @@ import { TradingState } from '../domain/messages.js';
  */
 const STATE = 0;
 const SEQ = 1;
-const INT_WORDS = 16; // the lease lives on its own 64-byte line
+/** Bumped by the supervisor's event loop; the kill switch trips when it stops (dead man's switch). */
+const SUPERVISOR_HEARTBEAT = 16;
+const INT_WORDS = 32; // state | supervisor heartbeat | lease: one 64-byte line each
 const LEASE_UNTIL_MS = 0;
 
 export function createTradingGate(): SharedArrayBuffer {
@@ -55,6 +57,10 @@ export class TradingGate {
   seq(): number {
     return Atomics.load(this.ints, SEQ);
   }
+
+  supervisorHeartbeat(): number {
+    return Atomics.load(this.ints, SUPERVISOR_HEARTBEAT);
+  }
 }
 
 /** The kill switch's side. */
@@ -68,6 +74,11 @@ export class TradingGateWriter extends TradingGate {
   renewLease(validForMs: number): void {
     this.lease[LEASE_UNTIL_MS] = wallMs() + validForMs;
   }
+}
+
+/** The supervisor proves it is alive; only the main thread calls this. */
+export function beatSupervisor(sab: SharedArrayBuffer): void {
+  Atomics.add(new Int32Array(sab, 0, INT_WORDS), SUPERVISOR_HEARTBEAT, 1);
 }
 
 /** The supervisor's side: it may only close the gate (when the kill switch goes down). */

@@ -1,0 +1,244 @@
+import { createActor, type Actor } from 'xstate';
+import { z } from 'zod';
+import { PanicKind, TradingState, TripSource, tradingStateName, type TradingStateChange } from '../../src/domain/messages.js';
+import { defineActor, type ActorContext } from '../../src/runtime/actor-definition.js';
+import { FrameDecoder } from '../../src/runtime/codec/frame-decoder.js';
+import { tradingStateChangeCodec } from '../../src/runtime/codec/safety.js';
+import { nowUs } from '../../src/runtime/clock.js';
+import { TradingGateWriter } from '../../src/runtime/trading-gate.js';
+import { loadLatch, saveLatch, type LatchRecord } from './latch-store.js';
+import {
+  refusal,
+  stateOfMode,
+  stateValueOf,
+  tradingStateMachine,
+  type Mode,
+  type TradingContext,
+  type TradingEvent,
+  type TransitionSource,
+} from './trading-state-machine.js';
+
+const configSchema = z.strictObject({
+  state_file: z.string().min(1).default('data/kill-switch.json'),
+  /** The mode of a first start, when no state file exists yet. */
+  initial_mode: z.enum(['active', 'reducing', 'paused']).default('active'),
+  /** How long the gate stays open without a renewal from this actor. */
+  lease_ms: z.number().int().min(50).default(1000),
+  lease_renew_ms: z.number().int().min(10).default(100),
+  /** Trip when the supervisor's heartbeat has not moved for this long; 0 disables. */
+  dead_man_timeout_ms: z.number().int().min(0).default(3000),
+});
+export type KillSwitchConfig = z.infer<typeof configSchema>;
+
+const wireSource: Record<TransitionSource, TripSource> = {
+  admin: TripSource.ADMIN,
+  'gpio-button': TripSource.GPIO_BUTTON,
+  'gpio-tamper': TripSource.GPIO_TAMPER,
+  'risk-panic': TripSource.RISK_PANIC,
+  'dead-man': TripSource.DEAD_MAN,
+  'startup-latch': TripSource.STARTUP_LATCH,
+  shutdown: TripSource.SHUTDOWN,
+  supervisor: TripSource.SUPERVISOR,
+};
+
+const panicNames: Record<number, string> = Object.fromEntries(Object.entries(PanicKind).map(([name, code]) => [code, name.toLowerCase().replace(/_/g, ' ')]));
+
+interface State {
+  machine: Actor<typeof tradingStateMachine>;
+  gate: TradingGateWriter;
+  /** Gate sequence right after our own last write: anything newer came from outside. */
+  ownGateSeq: number;
+  decoder: FrameDecoder;
+  startedFrom: string;
+  deadMan: { lastBeat: number; lastMoveMs: number };
+  change: TradingStateChange;
+}
+
+function restore(config: KillSwitchConfig, atMs: number): { context: TradingContext; value: string; startedFrom: string } {
+  const loaded = loadLatch(config.state_file);
+  if (loaded.kind === 'loaded') {
+    const { record } = loaded;
+    return { context: { seq: record.seq, last: record.last, history: record.history }, value: record.state, startedFrom: `restored ${record.state} from ${config.state_file}` };
+  }
+  const empty: TradingContext = { seq: 0, last: undefined, history: [] };
+  if (loaded.kind === 'corrupt') {
+    // Unknown previous state: the only safe assumption is that it was HALTED.
+    const transition = { seq: 1, from: 'UNKNOWN', to: 'HALTED', source: 'startup-latch' as const, reason: loaded.problem, atMs };
+    return { context: { seq: 1, last: transition, history: [transition] }, value: 'HALTED', startedFrom: `HALTED because the state file is unusable: ${loaded.problem}` };
+  }
+  return { context: empty, value: tradingStateName(stateOfMode[config.initial_mode]), startedFrom: `first start: ${config.initial_mode} (initial_mode)` };
+}
+
+function persist(config: KillSwitchConfig, machine: Actor<typeof tradingStateMachine>): void {
+  const snapshot = machine.getSnapshot();
+  const record: LatchRecord = {
+    version: 1,
+    state: String(snapshot.value) as LatchRecord['state'],
+    seq: snapshot.context.seq,
+    last: snapshot.context.last,
+    history: snapshot.context.history,
+  };
+  saveLatch(config.state_file, record);
+}
+
+/** Applies an event: refuses it with a reason, or moves the state, closes/opens the gate, persists and tells everyone. */
+function apply(state: State, event: TradingEvent, ctx: ActorContext<KillSwitchConfig>): { state: string; seq: number } {
+  const before = state.machine.getSnapshot();
+  const refused = refusal(before, event);
+  if (refused) throw refused;
+  const previous = stateValueOf(before);
+  state.machine.send(event);
+  const after = state.machine.getSnapshot();
+  const next = stateValueOf(after);
+  // Close the gate first: persisting and telling others can wait a microsecond, orders cannot.
+  publishGate(state, next);
+  persist(ctx.config, state.machine);
+  broadcast(state, ctx, next, previous, event.source, after.context.seq);
+  const last = after.context.last!;
+  ctx.emit('killswitch', { state: last.to, from: last.from, source: last.source, reason: last.reason, seq: last.seq });
+  const log = next === TradingState.HALTED ? ctx.log.warn.bind(ctx.log) : ctx.log.info.bind(ctx.log);
+  log({ from: last.from, to: last.to, source: last.source, reason: last.reason, seq: last.seq }, `trading state ${last.from} -> ${last.to} (${last.source}: ${last.reason})`);
+  return { state: last.to, seq: last.seq };
+}
+
+function publishGate(state: State, value: TradingState): void {
+  state.gate.set(value);
+  state.ownGateSeq = state.gate.seq();
+}
+
+function broadcast(state: State, ctx: ActorContext<KillSwitchConfig>, next: TradingState, previous: TradingState, source: TransitionSource, seq: number): void {
+  const change = state.change;
+  change.state = next;
+  change.previous = previous;
+  change.source = wireSource[source];
+  change.seq = seq;
+  change.tsUs = nowUs();
+  for (const outbox of ctx.outboxes.values()) {
+    if (!outbox.send(tradingStateChangeCodec, change)) ctx.log.error({ peer: outbox.peer }, `could not tell ${outbox.peer} about the trading state change: its ring is full`);
+  }
+}
+
+function trip(state: State, ctx: ActorContext<KillSwitchConfig>, source: TransitionSource, reason: string): { state: string; seq: number } {
+  return apply(state, { type: 'TRIP', source, reason, atMs: Date.now() }, ctx);
+}
+
+function status(state: State, ctx: ActorContext<KillSwitchConfig>) {
+  const snapshot = state.machine.getSnapshot();
+  return {
+    state: String(snapshot.value),
+    effective: tradingStateName(ctx.gate.read()),
+    since: snapshot.context.last?.atMs ?? null,
+    last: snapshot.context.last ?? null,
+    history: snapshot.context.history.slice(-20),
+    leaseUntilMs: state.gate.leaseUntilMs(),
+    startedFrom: state.startedFrom,
+    stateFile: ctx.config.state_file,
+  };
+}
+
+function requireReason(args: unknown, what: string): string {
+  const reason = (args as { reason?: unknown } | undefined)?.reason;
+  if (typeof reason !== 'string' || reason.trim() === '') throw new Error(`${what} needs a reason: a non-empty string (who and why)`);
+  return reason;
+}
+
+const SOURCES: ReadonlySet<string> = new Set(Object.keys(wireSource));
+
+export default defineActor<KillSwitchConfig, State>({
+  kind: 'kill-switch',
+  parseConfig(raw) {
+    const parsed = configSchema.safeParse(raw ?? {});
+    if (!parsed.success) {
+      throw new Error(`kill-switch config: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    }
+    return parsed.data;
+  },
+  init(ctx) {
+    const { config } = ctx;
+    const restored = restore(config, Date.now());
+    const snapshot = tradingStateMachine.resolveState({ value: restored.value, context: restored.context });
+    const machine = createActor(tradingStateMachine, { snapshot, input: { initial: restored.context } }).start();
+    const gate = new TradingGateWriter(ctx.gateBuffer);
+    const state: State = {
+      machine,
+      gate,
+      ownGateSeq: 0,
+      decoder: new FrameDecoder(),
+      startedFrom: restored.startedFrom,
+      deadMan: { lastBeat: gate.supervisorHeartbeat(), lastMoveMs: Date.now() },
+      change: tradingStateChangeCodec.create(),
+    };
+    gate.renewLease(config.lease_ms);
+    publishGate(state, stateValueOf(machine.getSnapshot()));
+    persist(config, machine);
+    const now = stateValueOf(machine.getSnapshot());
+    broadcast(state, ctx, now, now, 'startup-latch', machine.getSnapshot().context.seq);
+    ctx.log.info({ state: String(machine.getSnapshot().value), from: restored.startedFrom }, `kill switch up: ${String(machine.getSnapshot().value)} (${restored.startedFrom})`);
+    return state;
+  },
+  handle(state, frame, ctx) {
+    const decoded = state.decoder.decode(frame.type, frame.version, frame.view, frame.offset, frame.length);
+    if (decoded === null) {
+      ctx.log.error({ peer: frame.peer }, `dropped a frame from ${frame.peer}: ${state.decoder.lastError?.message}`);
+      return;
+    }
+    if (decoded.kind === 'RiskPanic') {
+      const p = decoded.message;
+      const what = panicNames[p.kind] ?? `panic ${p.kind}`;
+      trip(state, ctx, 'risk-panic', `${what}: ${p.value} breached ${p.threshold} (venue ${p.venue}, instrument ${p.instrument}, from ${frame.peer})`);
+      return;
+    }
+    ctx.log.warn({ peer: frame.peer, kind: decoded.kind }, `ignored a ${decoded.kind} frame from ${frame.peer}: the kill switch only acts on RiskPanic`);
+  },
+  timers: {
+    lease: {
+      everyMs: (config) => config.lease_renew_ms,
+      run(state, ctx) {
+        const { config } = ctx;
+        state.gate.renewLease(config.lease_ms);
+        // Someone else (the supervisor) closed the gate: adopt it, so the record and the gate agree.
+        if (state.gate.seq() !== state.ownGateSeq && state.gate.storedState() === TradingState.HALTED && String(state.machine.getSnapshot().value) !== 'HALTED') {
+          trip(state, ctx, 'supervisor', 'the gate was closed from outside the kill switch (supervisor force-halt)');
+        }
+        if (config.dead_man_timeout_ms > 0) {
+          const beat = state.gate.supervisorHeartbeat();
+          const now = Date.now();
+          if (beat !== state.deadMan.lastBeat) {
+            state.deadMan.lastBeat = beat;
+            state.deadMan.lastMoveMs = now;
+          } else if (now - state.deadMan.lastMoveMs >= config.dead_man_timeout_ms && String(state.machine.getSnapshot().value) !== 'HALTED') {
+            trip(state, ctx, 'dead-man', `the supervisor's heartbeat has not moved for ${now - state.deadMan.lastMoveMs} ms (limit ${config.dead_man_timeout_ms} ms)`);
+          }
+        }
+      },
+    },
+  },
+  control: {
+    trip(state, args, ctx) {
+      const reason = requireReason(args, 'killswitch.trip');
+      const source = (args as { source?: string }).source ?? 'admin';
+      if (!SOURCES.has(source)) throw new Error(`killswitch.trip: unknown source "${source}" (known: ${[...SOURCES].join(', ')})`);
+      return trip(state, ctx, source as TransitionSource, reason);
+    },
+    reset(state, args, ctx) {
+      const reason = requireReason(args, 'killswitch.reset');
+      return apply(state, { type: 'RESET', source: 'admin', reason, atMs: Date.now() }, ctx);
+    },
+    setMode(state, args, ctx) {
+      const mode = (args as { mode?: unknown }).mode;
+      if (mode !== 'active' && mode !== 'reducing' && mode !== 'paused') {
+        throw new Error(`mode.set: mode must be "active", "reducing" or "paused", got ${JSON.stringify(mode)}`);
+      }
+      const reason = (args as { reason?: unknown }).reason;
+      return apply(state, { type: 'SET_MODE', mode: mode as Mode, source: 'admin', reason: typeof reason === 'string' && reason.trim() ? reason : `operator set mode ${mode}`, atMs: Date.now() }, ctx);
+    },
+    status: (state, _args, ctx) => status(state, ctx),
+  },
+  describe(state) {
+    const snapshot = state.machine.getSnapshot();
+    return { state: String(snapshot.value), last: snapshot.context.last ?? null, startedFrom: state.startedFrom };
+  },
+  stop(state) {
+    state.machine.stop();
+  },
+});

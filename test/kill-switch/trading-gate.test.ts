@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { TradingState } from '../../src/domain/messages.js';
+import { TradingGate, TradingGateWriter, createTradingGate, forceHalt } from '../../src/runtime/trading-gate.js';
+
+describe('trading gate word', () => {
+  it('reads HALTED from fresh (zeroed) memory', () => {
+    expect(new TradingGate(createTradingGate()).read()).toBe(TradingState.HALTED);
+  });
+
+  it('is open only while the kill switch holds a live lease', async () => {
+    const sab = createTradingGate();
+    const writer = new TradingGateWriter(sab);
+    const reader = new TradingGate(sab);
+    writer.set(TradingState.ACTIVE);
+    expect(reader.read()).toBe(TradingState.HALTED); // no lease yet
+    writer.renewLease(60);
+    expect(reader.read()).toBe(TradingState.ACTIVE);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(reader.storedState()).toBe(TradingState.ACTIVE);
+    expect(reader.read()).toBe(TradingState.HALTED); // lapsed: a dead kill switch closes the gate
+  });
+
+  it('force-halt by the supervisor closes it at once and revokes the lease', () => {
+    const sab = createTradingGate();
+    const writer = new TradingGateWriter(sab);
+    writer.set(TradingState.REDUCING);
+    writer.renewLease(10_000);
+    const seq = writer.seq();
+    forceHalt(sab);
+    expect(new TradingGate(sab).read()).toBe(TradingState.HALTED);
+    expect(writer.seq()).toBe(seq + 1);
+    expect(writer.leaseUntilMs()).toBe(0);
+  });
+});

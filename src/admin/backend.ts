@@ -1,0 +1,108 @@
+/**
+ * What the admin socket needs from the running system. The runtime
+ * (src/runtime/runtime.ts) implements it; the admin server only validates requests,
+ * calls these methods and relays results and typed errors.
+ *
+ * A method the current build cannot serve (the kill switch before it is wired, say)
+ * throws `new AdminError('not_available', 'kill switch is not wired in this build')`;
+ * an unknown actor path throws `new AdminError('not_found', …)`. Any other exception
+ * reaches the client as `internal` with its message.
+ */
+import type { AdminEvent, TradingMode } from './protocol.js';
+
+export type NodeStatus = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed' | 'open';
+export type SupervisionStrategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
+
+/** Fill level of one inbound ring of an actor. */
+export interface MailboxDepth {
+  /** The producing actor. */
+  readonly peer: string;
+  readonly depthBytes: number;
+  readonly capacityBytes: number;
+}
+
+export interface NodeStats {
+  readonly msgsIn: number;
+  readonly msgsOut: number;
+  /** Handler time percentiles in microseconds; null before the first message. */
+  readonly handlerP50Us: number | null;
+  readonly handlerP99Us: number | null;
+}
+
+/** One node of the supervision tree, as `tree` reports it. */
+export interface TreeNode {
+  readonly name: string;
+  /** Slash-separated from the root (`root/safety/kill-switch`); the key for actor.* commands. */
+  readonly path: string;
+  readonly kind: 'supervisor' | 'actor';
+  /** The actor kind (`kill-switch`); null for supervisors. */
+  readonly actor: string | null;
+  readonly status: NodeStatus;
+  /** The restart strategy of a supervisor; null for actors. */
+  readonly strategy: SupervisionStrategy | null;
+  readonly restarts: number;
+  readonly threadId: number | null;
+  readonly uptimeMs: number | null;
+  readonly mailbox: readonly MailboxDepth[];
+  readonly stats: NodeStats | null;
+  readonly lastError: string | null;
+  readonly children: readonly TreeNode[];
+}
+
+export interface ActorDetail {
+  readonly node: TreeNode;
+  /** The actor's own description of its state (ActorDefinition.describe); null when it has none. */
+  readonly snapshot: unknown;
+}
+
+export type TradingStateName = 'ACTIVE' | 'REDUCING' | 'PAUSED' | 'HALTED';
+
+export interface TradingStateReport {
+  readonly state: TradingStateName;
+  /** Why the system is in this state (the trip or reset reason, or the mode change). */
+  readonly reason: string;
+  /** ISO-8601 time of the last change. */
+  readonly since: string;
+}
+
+export interface VenueHealth {
+  readonly name: string;
+  readonly status: string;
+  readonly detail?: string;
+}
+
+/**
+ * `status`: the trading state and why, venues and their health; positions, open orders
+ * and PnL are shaped by the trading issues and relayed as the runtime reports them.
+ */
+export interface StatusReport {
+  readonly trading: TradingStateReport;
+  readonly venues: readonly VenueHealth[];
+  readonly positions: readonly unknown[];
+  readonly openOrders: readonly unknown[];
+  readonly pnl: unknown;
+}
+
+export type EventListener = (event: AdminEvent) => void;
+
+export interface AdminBackend {
+  tree(): Promise<TreeNode>;
+  actorGet(path: string): Promise<ActorDetail>;
+  /** Graceful stop and start of one actor; resolves with its node after the restart. */
+  actorRestart(path: string): Promise<TreeNode>;
+  /** Abrupt terminate, as an operator kills a stuck process; supervision then applies its policy. */
+  actorKill(path: string): Promise<TreeNode>;
+  killswitchTrip(reason: string): Promise<TradingStateReport>;
+  killswitchReset(reason: string): Promise<TradingStateReport>;
+  modeSet(mode: TradingMode): Promise<TradingStateReport>;
+  /** A simulated press of the GPIO kill button (the hardware does not exist on a dev machine). */
+  gpioPress(): Promise<TradingStateReport>;
+  status(): Promise<StatusReport>;
+  /**
+   * Calls `listener` for every event whose topic matches one of `topics`
+   * (see topicMatches in protocol.ts); returns the function that unsubscribes.
+   */
+  subscribe(topics: readonly string[], listener: EventListener): () => void;
+  /** Graceful shutdown; resolves when it has completed. */
+  shutdown(reason: string): Promise<void>;
+}

@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startActor, type ActorHandle } from '../../src/runtime/actor-handle.js';
+import { seededRandom } from '../../src/domain/random.js';
+import type { SupervisionEvent } from '../../src/runtime/supervision/events.js';
+import { SupervisionTree } from '../../src/runtime/supervision/supervision-tree.js';
+import { parseTreeSpec, type TreeNodeSpec } from '../../src/runtime/supervision/tree-spec.js';
+import { createTradingGate } from '../../src/runtime/trading-gate.js';
+import { buildWiring, type ActorWiring } from '../../src/runtime/wiring.js';
+
+/** Real workers under a real tree: the fixture module is chosen by the node's actor kind. */
+export const fixtureUrl = (kind: string): string => new URL(`../fixtures/actors/${kind}.js`, import.meta.url).href;
+
+export interface Harness {
+  readonly tree: SupervisionTree<ActorWiring>;
+  /** Every event since before the start, in order. */
+  readonly events: SupervisionEvent[];
+  /** The latest handle started for each path. */
+  readonly handles: Map<string, ActorHandle>;
+  /** The first event at index >= `from` matching `match` (waits for it if need be). */
+  waitFor<T extends SupervisionEvent['type']>(type: T, match?: (e: Extract<SupervisionEvent, { type: T }>) => boolean, from?: number, timeoutMs?: number): Promise<Extract<SupervisionEvent, { type: T }>>;
+  eventsOf<T extends SupervisionEvent['type']>(type: T): Extract<SupervisionEvent, { type: T }>[];
+  threadIdOf(path: string): number | undefined;
+  stop(): Promise<void>;
+}
+
+/** A scratch folder for start counters, removed by `cleanup`. */
+export function scratch(): { file(name: string): string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'bot4-supervision-'));
+  return { file: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function startTree(rawTree: unknown, seed = 42): Promise<Harness> {
+  const spec = parseTreeSpec(rawTree);
+  const actors = collectActors(spec);
+  const wiring = buildWiring(
+    actors.map((a) => ({ name: a.name, path: a.path, sends: a.sends, ringBytes: a.ringBytes, fullPolicy: a.fullPolicy })),
+    createTradingGate(),
+  );
+  const handles = new Map<string, ActorHandle>();
+  const tree = new SupervisionTree<ActorWiring>(spec, {
+    startChild: async (actorSpec, actorWiring) => {
+      const handle = await startActor({ ...actorSpec, moduleUrl: fixtureUrl(actorSpec.kind), logLevel: 'silent' }, actorWiring);
+      handles.set(actorSpec.path, handle);
+      return handle;
+    },
+    wiringFor: (path) => wiring.get(path.slice(path.lastIndexOf('/') + 1))!,
+    random: seededRandom(seed),
+  });
+  const events: SupervisionEvent[] = [];
+  tree.events.subscribe((e) => events.push(e));
+  const harness: Harness = {
+    tree,
+    events,
+    handles,
+    waitFor(type, match = () => true, from = 0, timeoutMs = 20_000) {
+      type E = Extract<SupervisionEvent, { type: typeof type }>;
+      const fits = (e: SupervisionEvent): e is E => e.type === type && match(e as E);
+      const seen = events.slice(from).find(fits);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          subscription.unsubscribe();
+          reject(new Error(`no ${type} event within ${timeoutMs} ms; saw: ${events.map((e) => `${e.type}(${'path' in e ? e.path : e.supervisor})`).join(', ')}`));
+        }, timeoutMs);
+        const subscription = tree.events.subscribe((e) => {
+          if (fits(e)) {
+            clearTimeout(timer);
+            subscription.unsubscribe();
+            resolve(e);
+          }
+        });
+      });
+    },
+    eventsOf: (type) => events.filter((e) => e.type === type) as never,
+    threadIdOf: (path) => tree.node(path)?.threadId,
+    async stop() {
+      const report = await tree.stop(10_000);
+      if (!report.complete) throw new Error(`tree did not stop: ${JSON.stringify(report.notStopped)}`);
+    },
+  };
+  await tree.start();
+  return harness;
+}
+
+function collectActors(node: TreeNodeSpec): Extract<TreeNodeSpec, { type: 'actor' }>[] {
+  return node.type === 'actor' ? [node] : node.children.flatMap(collectActors);
+}

@@ -288,6 +288,7 @@ type TransitionConfig = {
   actions: ReturnType<typeof actionRef>;
 };
 
+/** Identity helpers: the generated config names guards and actions, and these keep the names and params type-checked. */
 function guardRef(g: { type: 'isInvalidFill' } | { type: 'isDuplicateFill' } | { type: 'classifiesAs'; params: { key: LifecycleEventKey } } | { type: 'resumesTo'; params: { key: LifecycleEventKey; status: OrderStatus } }) {
   return g;
 }

@@ -50,6 +50,8 @@ interface State {
   ownGateSeq: number;
   decoder: FrameDecoder;
   startedFrom: string;
+  /** When an outside halt was first seen; adopted only if no trip explains it by the next tick. */
+  outsideHaltSeenAt: number | undefined;
   deadMan: { lastBeat: number; lastMoveMs: number };
   change: TradingStateChange;
 }
@@ -165,6 +167,7 @@ export default defineActor<KillSwitchConfig, State>({
       ownGateSeq: 0,
       decoder: new FrameDecoder(),
       startedFrom: restored.startedFrom,
+      outsideHaltSeenAt: undefined,
       deadMan: { lastBeat: gate.supervisorHeartbeat(), lastMoveMs: Date.now() },
       change: tradingStateChangeCodec.create(),
     };
@@ -197,9 +200,17 @@ export default defineActor<KillSwitchConfig, State>({
         const { config } = ctx;
         state.gate.renewLease(config.lease_ms);
         // Someone else (the supervisor) closed the gate: adopt it, so the record and the gate agree.
-        if (state.gate.seq() !== state.ownGateSeq && state.gate.storedState() === TradingState.HALTED && String(state.machine.getSnapshot().value) !== 'HALTED') {
-          trip(state, ctx, 'supervisor', 'the gate was closed from outside the kill switch (supervisor force-halt)');
-        }
+        // The runtime closes the gate itself before it hands a trip to this actor. If the
+        // trip does not arrive by the next tick, adopt the halt, so record and gate agree.
+        // A shutdown closes the gate without a trip: nothing to adopt or latch.
+        const closedFromOutside =
+          state.gate.seq() !== state.ownGateSeq &&
+          state.gate.storedState() === TradingState.HALTED &&
+          !state.gate.isShuttingDown() &&
+          String(state.machine.getSnapshot().value) !== 'HALTED';
+        if (!closedFromOutside) state.outsideHaltSeenAt = undefined;
+        else if (state.outsideHaltSeenAt === undefined) state.outsideHaltSeenAt = Date.now();
+        else trip(state, ctx, 'supervisor', `the gate was closed from outside the kill switch (supervisor force-halt) ${Date.now() - state.outsideHaltSeenAt} ms ago and no trip explained it`);
         if (config.dead_man_timeout_ms > 0) {
           const beat = state.gate.supervisorHeartbeat();
           const now = Date.now();

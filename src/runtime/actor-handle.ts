@@ -4,7 +4,7 @@
  * it exited. Supervision policy lives elsewhere (src/runtime/supervision/); this file
  * only reports facts.
  */
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { StatusReader, type ActorCounters } from './actor-status.js';
 import { RingReader } from './ring.js';
@@ -65,8 +65,11 @@ export interface ActorHandle {
 }
 
 export interface StartActorOptions {
-  /** Receives every log line the actor writes (already JSON, carrying its path). */
-  onLogLine?: (line: string) => void;
+  /**
+   * Where the actor's log lines go (Logging.workerLogPort(); transferred to the worker).
+   * Without one, lines at the spec's level (default warn) go to stderr.
+   */
+  logPort?: MessagePort;
   onEvent?: (event: ActorEventMessage) => void;
   /** Runs synchronously inside the worker's exit event, before anything else observes the exit. */
   onExitSync?: (reason: ExitReason) => void;
@@ -126,6 +129,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+function stderrLogPort(): MessagePort {
+  const { port1, port2 } = new MessageChannel();
+  port1.on('message', (line: string) => process.stderr.write(line.endsWith('\n') ? line : `${line}\n`));
+  port1.unref();
+  return port2;
+}
+
 export async function startActor(spec: ActorSpec, wiring: ActorWiring, options: StartActorOptions = {}): Promise<ActorHandle> {
   const heartbeatTimeoutMs = spec.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
   const hostSpec: HostSpec = {
@@ -138,21 +148,20 @@ export async function startActor(spec: ActorSpec, wiring: ActorWiring, options: 
     heartbeatIntervalMs: Math.max(5, Math.floor(heartbeatTimeoutMs / 8)),
     parkSliceMs: spec.parkSliceMs ?? 5,
     seed: spec.seed ?? 1,
-    logLevel: spec.logLevel ?? 'info',
+    logLevel: spec.logLevel ?? (options.logPort ? 'info' : 'warn'),
   };
   const status = new StatusReader(wiring.status);
   status.resetForStart();
 
   const control = new MessageChannel();
-  const logs = new MessageChannel();
+  const logPort = options.logPort ?? stderrLogPort();
   const worker = new Worker(hostUrl, {
     name: spec.path,
-    workerData: { spec: hostSpec, wiring, control: control.port2, log: logs.port2 },
-    transferList: [control.port2, logs.port2],
+    workerData: { spec: hostSpec, wiring, control: control.port2, log: logPort },
+    transferList: [control.port2, logPort],
   });
   const threadId = worker.threadId;
   const remote = Comlink.wrap<ActorControlApi>(control.port1 as unknown as Comlink.Endpoint);
-  logs.port1.on('message', (line: string) => options.onLogLine?.(line));
   worker.on('message', (msg: ActorEventMessage) => {
     if (msg?.type === 'event') options.onEvent?.(msg);
   });
@@ -187,7 +196,6 @@ export async function startActor(spec: ActorSpec, wiring: ActorWiring, options: 
       options.onExitSync?.(reason);
       remote[Comlink.releaseProxy]();
       control.port1.close();
-      logs.port1.close();
       resolve(reason);
     });
   });

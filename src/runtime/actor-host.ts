@@ -23,7 +23,8 @@ import { seededRandom } from '../domain/random.js';
 import { compiledRoot } from './package-root.js';
 import { CONTROL_TYPE, CONTROL_VERSION, encodeControl } from './codec/control-frame.js';
 import type { HostSpec, ActorControlApi, ActorLocalStats } from './actor-protocol.js';
-import { createWorkerLogger } from './worker-logger.js';
+import { createWorkerLogger } from '../logging/worker-logger.js';
+import type { LogLevel } from '../config/schema.js';
 
 interface HostData {
   spec: HostSpec;
@@ -37,7 +38,7 @@ if (!parentPort || !data?.spec) throw new Error('actor-host.js must be started a
 
 const { spec, wiring } = data;
 const status = new StatusWriter(wiring.status);
-const log = createWorkerLogger(data.log, { path: spec.path, actor: spec.kind }, spec.logLevel);
+const log = createWorkerLogger(data.log, { path: spec.path, actor: spec.kind }, spec.logLevel as LogLevel);
 const handlerTimes = createHistogram();
 
 /** How often the host proves liveness from its event loop and publishes handler percentiles. */

@@ -16,6 +16,8 @@ import { TradingState } from '../domain/messages.js';
  */
 const STATE = 0;
 const SEQ = 1;
+/** Set once by the supervisor at shutdown: the gate stays closed whatever the kill switch writes. */
+const SHUTTING_DOWN = 2;
 /** Bumped by the supervisor's event loop; the kill switch trips when it stops (dead man's switch). */
 const SUPERVISOR_HEARTBEAT = 16;
 const INT_WORDS = 32; // state | supervisor heartbeat | lease: one 64-byte line each
@@ -58,6 +60,10 @@ export class TradingGate {
     return Atomics.load(this.ints, SEQ);
   }
 
+  isShuttingDown(): boolean {
+    return Atomics.load(this.ints, SHUTTING_DOWN) === 1;
+  }
+
   supervisorHeartbeat(): number {
     return Atomics.load(this.ints, SUPERVISOR_HEARTBEAT);
   }
@@ -67,7 +73,7 @@ export class TradingGate {
 export class TradingGateWriter extends TradingGate {
   /** Closing the gate takes effect with the single store; opening needs a live lease. */
   set(state: TradingState): void {
-    Atomics.store(this.ints, STATE, state);
+    Atomics.store(this.ints, STATE, this.isShuttingDown() ? TradingState.HALTED : state);
     Atomics.add(this.ints, SEQ, 1);
   }
 
@@ -79,6 +85,17 @@ export class TradingGateWriter extends TradingGate {
 /** The supervisor proves it is alive; only the main thread calls this. */
 export function beatSupervisor(sab: SharedArrayBuffer): void {
   Atomics.add(new Int32Array(sab, 0, INT_WORDS), SUPERVISOR_HEARTBEAT, 1);
+}
+
+/**
+ * Shutdown closes the gate for good without latching HALTED: the kill switch's persisted
+ * state stays what it was, so the next start resumes it, but no order leaves from here on.
+ */
+export function closeForShutdown(sab: SharedArrayBuffer): void {
+  const ints = new Int32Array(sab, 0, INT_WORDS);
+  Atomics.store(ints, SHUTTING_DOWN, 1);
+  Atomics.store(ints, STATE, TradingState.HALTED);
+  Atomics.add(ints, SEQ, 1);
 }
 
 /** The supervisor's side: it may only close the gate (when the kill switch goes down). */

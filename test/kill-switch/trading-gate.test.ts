@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TradingState } from '../../src/domain/messages.js';
-import { TradingGate, TradingGateWriter, createTradingGate, forceHalt } from '../../src/runtime/trading-gate.js';
+import { TradingGate, TradingGateWriter, closeForShutdown, createTradingGate, forceHalt } from '../../src/runtime/trading-gate.js';
 
 describe('trading gate word', () => {
   it('reads HALTED from fresh (zeroed) memory', () => {
@@ -30,5 +30,17 @@ describe('trading gate word', () => {
     expect(new TradingGate(sab).read()).toBe(TradingState.HALTED);
     expect(writer.seq()).toBe(seq + 1);
     expect(writer.leaseUntilMs()).toBe(0);
+  });
+
+  it('once closed for shutdown, nothing the kill switch writes opens it again', () => {
+    const sab = createTradingGate();
+    const writer = new TradingGateWriter(sab);
+    writer.set(TradingState.ACTIVE);
+    writer.renewLease(10_000);
+    closeForShutdown(sab);
+    expect(writer.read()).toBe(TradingState.HALTED);
+    writer.set(TradingState.ACTIVE);
+    expect(writer.read()).toBe(TradingState.HALTED);
+    expect(writer.isShuttingDown()).toBe(true);
   });
 });

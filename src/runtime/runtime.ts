@@ -1,0 +1,344 @@
+/**
+ * The running system: the supervision tree of actors on worker threads, the shared
+ * memory they talk through, the kill switch's gate and GPIO panel, and the admin
+ * backend the socket serves. One instance per process (`bot4 start`).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import { Subject, type Subscription } from 'rxjs';
+import type {
+  ActorDetail,
+  AdminBackend,
+  EventListener,
+  StatusReport,
+  TradingStateName,
+  TradingStateReport,
+  TreeNode,
+} from '../admin/backend.js';
+import { AdminError, topicMatches, type AdminEvent, type TradingMode } from '../admin/protocol.js';
+import { latchHaltedExternally } from '../../actors/kill-switch/latch-store.js';
+import { TradingState, tradingStateName } from '../domain/messages.js';
+import { seededRandom } from '../domain/random.js';
+import { GpioPanel, type GpioConfig, type GpioTripSource } from '../safety/gpio-panel.js';
+import { startActor, type ActorHandle, type ActorSpec } from './actor-handle.js';
+import { SupervisionTree, UnknownPathError, type StopReport } from './supervision/supervision-tree.js';
+import type { ActorNodeSpec, SupervisorNodeSpec, TreeNodeSpec } from './supervision/tree-spec.js';
+import { TradingGate, beatSupervisor, closeForShutdown, createTradingGate, forceHalt } from './trading-gate.js';
+import { toTreeNode, findTreeNode } from './tree-view.js';
+import { buildWiring, type ActorWiring } from './wiring.js';
+
+export interface RuntimeOptions {
+  tree: SupervisorNodeSpec;
+  seed: number;
+  logger: Logger;
+  /** A port per actor start, carrying its log lines to the process log (Logging.workerLogPort). */
+  workerLogPort?: () => MessagePort;
+  logLevel?: string;
+  gpio: GpioConfig;
+  /** How often the supervisor beats for the kill switch's dead man's switch. */
+  heartbeatMs?: number;
+  shutdownDeadlineMs: number;
+  cancelOpenOrdersOnExit: boolean;
+  /** Actor kinds implemented outside actors/ (a user's own strategy file): kind -> module file URL. */
+  actorModules?: Readonly<Record<string, string>>;
+}
+
+const KILL_SWITCH_KIND = 'kill-switch';
+const SUPERVISOR_BEAT_MS = 100;
+
+export function actorNodes(node: TreeNodeSpec): ActorNodeSpec[] {
+  return node.type === 'actor' ? [node] : node.children.flatMap(actorNodes);
+}
+
+export class Runtime implements AdminBackend {
+  readonly gateBuffer: SharedArrayBuffer;
+  readonly gate: TradingGate;
+  private readonly wiring: Map<string, ActorWiring>;
+  private readonly events = new Subject<AdminEvent>();
+  private readonly killSwitchNode: ActorNodeSpec | undefined;
+  private supervision!: SupervisionTree<ActorWiring>;
+  private panel: GpioPanel | undefined;
+  private beat: NodeJS.Timeout | undefined;
+  private lastShownState: TradingState | undefined;
+  private shutdownPromise: Promise<void> | undefined;
+  private readonly treeEvents: Subscription[] = [];
+  readonly startedAt = Date.now();
+
+  private constructor(private readonly options: RuntimeOptions) {
+    this.gateBuffer = createTradingGate();
+    this.gate = new TradingGate(this.gateBuffer);
+    const actors = actorNodes(options.tree);
+    this.wiring = buildWiring(
+      actors.map((a) => ({ name: a.name, path: a.path, sends: a.sends, ringBytes: a.ringBytes, fullPolicy: a.fullPolicy })),
+      this.gateBuffer,
+    );
+    this.killSwitchNode = actors.find((a) => a.kind === KILL_SWITCH_KIND);
+  }
+
+  /** Builds the shared memory, starts the supervisor heartbeat, the GPIO panel and the tree. */
+  static async start(options: RuntimeOptions): Promise<Runtime> {
+    const runtime = new Runtime(options);
+    await runtime.boot();
+    return runtime;
+  }
+
+  private async boot(): Promise<void> {
+    const { logger } = this.options;
+    if (!this.killSwitchNode) logger.warn('no kill-switch actor in the tree: the trading gate stays HALTED and no order can leave');
+    this.beat = setInterval(() => this.onBeat(), this.options.heartbeatMs ?? SUPERVISOR_BEAT_MS);
+    beatSupervisor(this.gateBuffer);
+    this.panel = await GpioPanel.open(this.options.gpio, {
+      log: logger.child({ path: 'supervisor/gpio' }),
+      onTrip: (source, reason) => void this.trip(source, reason).catch((err: Error) => logger.error({ err }, `GPIO trip failed: ${err.message}`)),
+    });
+    this.supervision = new SupervisionTree<ActorWiring>(this.options.tree, {
+      startChild: (spec, wiring) => this.startChild(spec, wiring),
+      wiringFor: (path) => this.wiringOf(path),
+      random: seededRandom(this.options.seed),
+      logger: logger.child({ path: 'supervisor' }),
+    });
+    this.treeEvents.push(
+      this.supervision.events.subscribe((event) => {
+        const { type, at, ...data } = event;
+        this.publish(`lifecycle.${type}`, data, at);
+      }),
+    );
+    await this.supervision.start();
+  }
+
+  private wiringOf(path: string): ActorWiring {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    const wiring = this.wiring.get(name);
+    if (!wiring) throw new Error(`no wiring for ${path}: not an actor of this tree`);
+    return wiring;
+  }
+
+  private startChild(spec: ActorSpec, wiring: ActorWiring): Promise<ActorHandle> {
+    const isKillSwitch = spec.kind === KILL_SWITCH_KIND;
+    const moduleUrl = spec.moduleUrl ?? this.options.actorModules?.[spec.kind];
+    return startActor(
+      {
+        ...spec,
+        ...(moduleUrl ? { moduleUrl } : {}),
+        seed: spec.seed ?? this.options.seed,
+        ...(this.options.logLevel ? { logLevel: this.options.logLevel } : {}),
+      },
+      wiring,
+      {
+        ...(this.options.workerLogPort ? { logPort: this.options.workerLogPort() } : {}),
+        onEvent: (event) => this.publish(event.topic, { path: event.path, ...event.data }),
+        // Fail safe: the instant the kill switch's thread is gone, the gate reads HALTED.
+        ...(isKillSwitch ? { onExitSync: () => forceHalt(this.gateBuffer) } : {}),
+      },
+    );
+  }
+
+  private onBeat(): void {
+    beatSupervisor(this.gateBuffer);
+    const state = this.gate.read();
+    if (state !== this.lastShownState) {
+      this.lastShownState = state;
+      this.panel?.showState(state);
+    }
+  }
+
+  private publish(topic: string, data: Record<string, unknown>, at = Date.now()): void {
+    this.events.next({ topic, ts: new Date(at).toISOString(), data });
+  }
+
+  private killSwitch(): ActorHandle | undefined {
+    return this.killSwitchNode ? (this.supervision.handleOf(this.killSwitchNode.path) as ActorHandle | undefined) : undefined;
+  }
+
+  private requireKillSwitch(command: string): ActorHandle {
+    if (!this.killSwitchNode) throw new AdminError('not_available', `${command}: this tree has no kill-switch actor`);
+    const handle = this.killSwitch();
+    if (!handle) {
+      throw new AdminError('not_available', `${command}: the kill switch (${this.killSwitchNode.path}) is restarting; the gate reads HALTED meanwhile, try again in a moment`);
+    }
+    return handle;
+  }
+
+  /**
+   * Every trip source ends here. The gate is closed first, by this thread, so it holds
+   * even if the kill-switch actor is slow, hung or down; then the actor records and
+   * latches the trip, or, while it is down, the latch file is written for it.
+   */
+  async trip(source: 'admin' | GpioTripSource, reason: string): Promise<TradingStateReport> {
+    forceHalt(this.gateBuffer);
+    this.publish('killswitch.trip-requested', { source, reason });
+    const handle = this.killSwitch();
+    if (handle) {
+      try {
+        await handle.invoke('trip', { reason, source });
+        return await this.tradingReport();
+      } catch (error) {
+        this.options.logger.error({ err: error }, `kill switch did not take the trip (${(error as Error).message}); latching HALTED in its state file`);
+      }
+    }
+    if (!this.killSwitchNode) throw new AdminError('not_available', 'killswitch.trip: this tree has no kill-switch actor (the gate is closed regardless)');
+    const stateFile = (this.killSwitchNode.config as { state_file?: string }).state_file ?? 'data/kill-switch.json';
+    const record = latchHaltedExternally(stateFile, source, reason, Date.now());
+    return { state: 'HALTED', reason: record.last!.reason, since: new Date(record.last!.atMs).toISOString() };
+  }
+
+  private async tradingReport(): Promise<TradingStateReport> {
+    const handle = this.killSwitch();
+    if (!handle) {
+      return { state: tradingStateName(this.gate.read()) as TradingStateName, reason: 'the kill switch is down or restarting: the gate reads HALTED (fail safe)', since: new Date().toISOString() };
+    }
+    const status = (await handle.invoke('status', {})) as { state: TradingStateName; effective: TradingStateName; last: { reason: string; atMs: number } | null; since: number | null };
+    const effective = status.effective;
+    const reason =
+      effective !== status.state
+        ? `${status.state} by the kill switch, but the gate reads ${effective}${this.gate.isShuttingDown() ? ' (shutting down)' : ' (lease lapsed or gate forced closed)'}`
+        : (status.last?.reason ?? 'initial state');
+    return { state: effective, reason, since: new Date(status.since ?? this.startedAt).toISOString() };
+  }
+
+  // ---- AdminBackend ----
+
+  async tree(): Promise<TreeNode> {
+    return toTreeNode(this.supervision.snapshot());
+  }
+
+  async actorGet(path: string): Promise<ActorDetail> {
+    const node = this.nodeOrThrow(path);
+    const handle = this.supervision.handleOf(path) as ActorHandle | undefined;
+    let snapshot: unknown = null;
+    if (handle) {
+      try {
+        snapshot = await handle.describe();
+      } catch (error) {
+        snapshot = { unavailable: (error as Error).message };
+      }
+    }
+    return { node, snapshot };
+  }
+
+  async actorRestart(path: string): Promise<TreeNode> {
+    this.nodeOrThrow(path);
+    try {
+      await this.supervision.restartActor(path);
+    } catch (error) {
+      if (error instanceof UnknownPathError) throw new AdminError('not_found', error.message);
+      throw error;
+    }
+    return this.nodeOrThrow(path);
+  }
+
+  async actorKill(path: string): Promise<TreeNode> {
+    const node = this.nodeOrThrow(path);
+    if (node.kind !== 'actor') throw new AdminError('bad_args', `${path} is a supervisor; actor.kill terminates one actor`);
+    try {
+      await this.supervision.killActor(path);
+    } catch (error) {
+      if (error instanceof UnknownPathError) throw new AdminError('not_found', error.message);
+      throw error;
+    }
+    return this.nodeOrThrow(path);
+  }
+
+  killswitchTrip(reason: string): Promise<TradingStateReport> {
+    return this.trip('admin', reason);
+  }
+
+  async killswitchReset(reason: string): Promise<TradingStateReport> {
+    this.refuseDuringShutdown('killswitch.reset');
+    await this.requireKillSwitch('killswitch.reset').invoke('reset', { reason });
+    return this.tradingReport();
+  }
+
+  async modeSet(mode: TradingMode): Promise<TradingStateReport> {
+    this.refuseDuringShutdown('mode.set');
+    await this.requireKillSwitch('mode.set').invoke('setMode', { mode, reason: `operator set mode ${mode} (admin socket)` });
+    return this.tradingReport();
+  }
+
+  async gpioPress(): Promise<TradingStateReport> {
+    if (!this.panel) throw new AdminError('not_available', 'gpio.press: the GPIO panel is not open');
+    try {
+      this.panel.simulate('press', 4);
+    } catch (error) {
+      throw new AdminError('not_available', (error as Error).message);
+    }
+    const debounce = this.options.gpio.button?.debounce_ms ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, debounce + 20));
+    this.panel.simulate('release', 4);
+    await this.waitForKillSwitchState('HALTED', 2000);
+    return this.tradingReport();
+  }
+
+  private async waitForKillSwitchState(state: TradingStateName, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const handle = this.killSwitch();
+      if (handle && ((await handle.invoke('status', {})) as { state: string }).state === state) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async status(): Promise<StatusReport> {
+    return {
+      trading: await this.tradingReport(),
+      venues: [],
+      positions: [],
+      openOrders: [],
+      pnl: null,
+      ...{ gpio: this.panel?.status() ?? null, gate: { stored: tradingStateName(this.gate.storedState()), effective: tradingStateName(this.gate.read()), leaseUntil: new Date(this.gate.leaseUntilMs()).toISOString() } },
+    };
+  }
+
+  subscribe(topics: readonly string[], listener: EventListener): () => void {
+    const subscription = this.events.subscribe((event) => {
+      if (topics.some((pattern) => topicMatches(pattern, event.topic))) listener(event);
+    });
+    return () => subscription.unsubscribe();
+  }
+
+  /**
+   * Graceful shutdown, in the order that keeps money safe: close the order gate (no order
+   * may leave after the request), then the exit policy, then stop actors in reverse order
+   * within the deadline, saying what is still running if it passes.
+   */
+  shutdown(reason: string): Promise<void> {
+    this.shutdownPromise ??= this.runShutdown(reason);
+    return this.shutdownPromise;
+  }
+
+  /** What the last shutdown could not stop in time (empty when it completed). */
+  lastStopReport: StopReport | undefined;
+
+  private async runShutdown(reason: string): Promise<void> {
+    const { logger } = this.options;
+    closeForShutdown(this.gateBuffer);
+    this.publish('runtime.shutdown', { reason, phase: 'gate-closed' });
+    logger.info({ reason }, `shutting down (${reason}): order gate closed`);
+    this.panel?.showState(TradingState.HALTED);
+    const report = await this.supervision.stop(this.options.shutdownDeadlineMs);
+    this.lastStopReport = report;
+    if (report.complete) {
+      logger.info({ elapsedMs: report.elapsedMs }, `all actors stopped in ${report.elapsedMs} ms`);
+    } else {
+      logger.error(
+        { notStopped: report.notStopped },
+        `shutdown deadline (${this.options.shutdownDeadlineMs} ms) passed; still waiting for: ${report.notStopped.map((w) => JSON.stringify(w)).join('; ')}`,
+      );
+    }
+    clearInterval(this.beat);
+    this.panel?.close();
+    for (const s of this.treeEvents) s.unsubscribe();
+    this.publish('runtime.shutdown', { reason, phase: 'stopped', complete: report.complete });
+    this.events.complete();
+  }
+
+  private refuseDuringShutdown(command: string): void {
+    if (this.gate.isShuttingDown()) throw new AdminError('not_available', `${command}: the runtime is shutting down; the order gate stays closed`);
+  }
+
+  private nodeOrThrow(path: string): TreeNode {
+    const node = findTreeNode(toTreeNode(this.supervision.snapshot()), path);
+    if (!node) throw new AdminError('not_found', `no node at "${path}"; paths look like "${this.options.tree.path}/<child>/…" (see the tree command)`);
+    return node;
+  }
+}

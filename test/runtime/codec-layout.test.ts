@@ -7,7 +7,8 @@ import { executionReportCodec, fillCodec } from '../../src/runtime/codec/executi
 import { bookTopCodec, l2DeltaCodec, tradeCodec } from '../../src/runtime/codec/market-data.js';
 import type { MessageCodec } from '../../src/runtime/codec/message-codec.js';
 import { orderCommandCodec, orderIntentCodec } from '../../src/runtime/codec/orders.js';
-import { HOT_MESSAGE_CODECS } from '../../src/runtime/codec/registry.js';
+import { HOT_MESSAGE_CODECS, assertDistinctLayouts } from '../../src/runtime/codec/registry.js';
+import { CONTROL_TYPE } from '../../src/runtime/codec/control-frame.js';
 import { riskPanicCodec, tradingStateChangeCodec } from '../../src/runtime/codec/safety.js';
 
 /**
@@ -98,6 +99,15 @@ describe('codec byte layouts', () => {
     for (const codec of HOT_MESSAGE_CODECS) {
       if (codec !== l2DeltaCodec) expect(LAYOUTS.some((l) => l.codec === codec), codec.name).toBe(true);
     }
+  });
+
+  it('frame types are distinct, non-zero (0 is ring padding) and fit a u16; the registry refuses a clash', () => {
+    const types = [...HOT_MESSAGE_CODECS.map((c) => c.type), CONTROL_TYPE];
+    expect(new Set(types).size).toBe(types.length);
+    for (const type of types) expect(type > 0 && type <= 0xffff).toBe(true);
+    expect(() => assertDistinctLayouts(HOT_MESSAGE_CODECS)).not.toThrow();
+    expect(() => assertDistinctLayouts([...HOT_MESSAGE_CODECS, { ...tradeCodec, name: 'Trade2' }])).toThrow('codec registry: Trade2 and Trade both claim type 0x0103 version 1');
+    expect(() => assertDistinctLayouts([...HOT_MESSAGE_CODECS, { ...tradeCodec, type: 0x0104 }])).toThrow('codec registry: name Trade is used by types 0x0103 and 0x0104');
   });
 
   for (const layout of LAYOUTS) {

@@ -166,6 +166,25 @@ describe('FrameDecoder refuses bad frames with a counted, explained error', () =
     expect(d.decode(MessageType.BOOK_TOP, 1, view, 0, 62)).toBe(first);
   });
 
+  it('a refused L2Delta leaves the previous levels in place (levels are checked before any is copied)', () => {
+    const view = freshView();
+    const msg = l2DeltaCodec.create();
+    Object.assign(msg, { firstUpdateId: 1, lastUpdateId: 1, levelCount: 8, exchangeTsMs: 1, receiveTsUs: 2 });
+    for (let i = 0; i < 8; i++) {
+      msg.sides[i] = Side.SELL;
+      msg.prices[i] = 100 + i;
+      msg.quantities[i] = 1 + i;
+    }
+    l2DeltaCodec.encode(view, 0, msg);
+    const out = l2DeltaCodec.decode(view, 0, l2DeltaCodec.size(msg), l2DeltaCodec.create());
+    const snapshot = { prices: Array.from(out.prices), quantities: Array.from(out.quantities), sides: Array.from(out.sides), levelCount: out.levelCount };
+    for (let i = 0; i < 8; i++) msg.prices[i] = 200 + i;
+    l2DeltaCodec.encode(view, 0, msg);
+    view.setFloat64(40 + 8 * 8 + 8 * 7, NaN, true); // the last level's quantity
+    expect(() => l2DeltaCodec.decode(view, 0, l2DeltaCodec.size(msg), out)).toThrow('L2Delta.quantities[7] must be a finite number >= 0, got NaN');
+    expect({ prices: Array.from(out.prices), quantities: Array.from(out.quantities), sides: Array.from(out.sides), levelCount: out.levelCount }).toEqual(snapshot);
+  });
+
   it('decodes a control frame to its JSON value', () => {
     const d = new FrameDecoder();
     const view = freshView();

@@ -2,7 +2,6 @@ import { createActor, type Actor } from 'xstate';
 import { z } from 'zod';
 import { PanicKind, TradingState, TripSource, tradingStateName, type TradingStateChange } from '../../src/domain/messages.js';
 import { defineActor, type ActorContext } from '../../src/runtime/actor-definition.js';
-import { FrameDecoder } from '../../src/runtime/codec/frame-decoder.js';
 import { tradingStateChangeCodec } from '../../src/runtime/codec/safety.js';
 import { nowUs } from '../../src/runtime/clock.js';
 import { TradingGateWriter } from '../../src/runtime/trading-gate.js';
@@ -48,7 +47,6 @@ interface State {
   gate: TradingGateWriter;
   /** Gate sequence right after our own last write: anything newer came from outside. */
   ownGateSeq: number;
-  decoder: FrameDecoder;
   startedFrom: string;
   /** When an outside halt was first seen; adopted only if no trip explains it by the next tick. */
   outsideHaltSeenAt: number | undefined;
@@ -165,7 +163,6 @@ export default defineActor<KillSwitchConfig, State>({
       machine,
       gate,
       ownGateSeq: 0,
-      decoder: new FrameDecoder(),
       startedFrom: restored.startedFrom,
       outsideHaltSeenAt: undefined,
       deadMan: { lastBeat: gate.supervisorHeartbeat(), lastMoveMs: Date.now() },
@@ -180,11 +177,8 @@ export default defineActor<KillSwitchConfig, State>({
     return state;
   },
   handle(state, frame, ctx) {
-    const decoded = state.decoder.decode(frame.type, frame.version, frame.view, frame.offset, frame.length);
-    if (decoded === null) {
-      ctx.log.error({ peer: frame.peer }, `dropped a frame from ${frame.peer}: ${state.decoder.lastError?.message}`);
-      return;
-    }
+    const decoded = ctx.decode(frame);
+    if (decoded === null) return;
     if (decoded.kind === 'RiskPanic') {
       const p = decoded.message;
       const what = panicNames[p.kind] ?? `panic ${p.kind}`;

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Random } from '../domain/random.js';
+import type { DecodedFrame } from './codec/frame-decoder.js';
 
 /**
  * What an actor module exports (as its default export, built with `defineActor`).
@@ -94,6 +95,12 @@ export interface ActorContext<Config = unknown> {
   outbox(peer: string): Outbox;
   /** Names of inbound peers, index-aligned with InboundFrame.peerIndex. */
   readonly inboundPeers: readonly string[];
+  /**
+   * Decodes a frame with the runtime's decoder: the message (valid until the next frame
+   * of its type), or null for an unknown type, version or bad payload — counted in the
+   * actor's stats and logged, so a bad frame never stops an actor.
+   */
+  decode(frame: InboundFrame): DecodedFrame | null;
   /** Publish a structured event (goes to the supervisor's event stream and the log). */
   emit(topic: string, data: Record<string, unknown>): void;
 }

@@ -41,7 +41,8 @@ export type ExitReason =
   | { kind: 'start-failed'; error: SerializedError };
 
 export interface ActorStats extends ActorCounters {
-  mailbox: { peer: string; depthBytes: number; capacityBytes: number }[];
+  /** Per inbound ring: fill level and frames rejected as corrupt. */
+  mailbox: { peer: string; depthBytes: number; capacityBytes: number; corruptFrames: number }[];
 }
 
 export interface ActorHandle {
@@ -270,7 +271,7 @@ export async function startActor(spec: ActorSpec, wiring: ActorWiring, options: 
         mailbox: wiring.inbound.map((w) => {
           // A reader constructed here only looks: it commits nothing unless polled.
           const ring = new RingReader(w.ring);
-          return { peer: w.peer, depthBytes: ring.depthBytes(), capacityBytes: ring.capacityBytes };
+          return { peer: w.peer, depthBytes: ring.depthBytes(), capacityBytes: ring.capacityBytes, corruptFrames: ring.corruptFrames() };
         }),
       };
     },

@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 import * as Comlink from 'comlink';
 import type { ActorContext, ActorDefinition, InboundFrame, Outbox } from './actor-definition.js';
+import { FrameDecoder } from './codec/frame-decoder.js';
 import { ActorPhase, StatusWriter } from './actor-status.js';
 import { Doorbell } from './doorbell.js';
 import { Mailbox } from './mailbox.js';
@@ -40,6 +41,21 @@ const { spec, wiring } = data;
 const status = new StatusWriter(wiring.status);
 const log = createWorkerLogger(data.log, { path: spec.path, actor: spec.kind }, spec.logLevel as LogLevel);
 const handlerTimes = createHistogram();
+const decoder = new FrameDecoder();
+/** Refusals logged one by one up to this many, then one line per thousand. */
+const DECODE_ERRORS_LOGGED = 10;
+
+function decodeFrame(frame: InboundFrame) {
+  const decoded = decoder.decode(frame.type, frame.version, frame.view, frame.offset, frame.length);
+  if (decoded === null) {
+    status.countDecodeError();
+    const rejected = decoder.rejected();
+    if (rejected <= DECODE_ERRORS_LOGGED || rejected % 1000 === 0) {
+      log.error({ peer: frame.peer, rejected }, `dropped frame #${rejected} from ${frame.peer}: ${decoder.lastError?.message}`);
+    }
+  }
+  return decoded;
+}
 
 /** How often the host proves liveness from its event loop and publishes handler percentiles. */
 const BEAT_INTERVAL_MS = Math.max(5, Math.floor(spec.heartbeatIntervalMs));
@@ -138,6 +154,7 @@ class Host {
         if (!out) throw new Error(`${spec.path}: no ring to "${peer}"; this actor sends to [${[...outboxes.keys()].join(', ')}] (tree config "sends")`);
         return out;
       },
+      decode: decodeFrame,
       emit(topic, payload) {
         parentPort!.postMessage({ type: 'event', topic, path: spec.path, data: payload });
       },

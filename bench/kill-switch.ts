@@ -1,0 +1,88 @@
+/**
+ * Kill-switch benchmark: how long from a trip until another thread sees the gate closed.
+ *
+ *   node <out>/bench/kill-switch.js [--quick]
+ *
+ * An observer thread spins on TradingGate.read() — what the order manager and exchange
+ * actors do before every order — and acknowledges the first HALTED it sees. This thread
+ * trips with TradingGateWriter.set(HALTED), the store the kill-switch actor makes. Two
+ * estimates per round: half the trip -> acknowledgement round trip (one clock), and the
+ * observer's wall-clock stamp minus ours (two threads' clocks, derived from one process
+ * clock; good to a few hundred ns).
+ *
+ * Trip -> cancel requests sent to every venue needs the exchange actors and the order
+ * manager; until those are in the tree this row says so instead of printing a number.
+ */
+import { Worker } from 'node:worker_threads';
+import { TradingState } from '../src/domain/messages.js';
+import { TradingGateWriter, createTradingGate } from '../src/runtime/trading-gate.js';
+import { GateProbe } from './gate-probe.js';
+import { summarizeLatency, type LatencySummary } from './latency-stats.js';
+
+export interface KillSwitchBenchResult {
+  suite: 'kill-switch';
+  quick: boolean;
+  rounds: number;
+  gateClosedRoundTripHalf: LatencySummary;
+  gateClosedOneWay: LatencySummary;
+  tripToCancelsSent: { status: 'not-landed'; reason: string } | LatencySummary;
+}
+
+const wallNs = (): number => (performance.timeOrigin + performance.now()) * 1e6;
+
+export async function runKillSwitchBench(opts: { quick: boolean; tripToCancels?: () => Promise<LatencySummary | undefined> }): Promise<KillSwitchBenchResult> {
+  const rounds = opts.quick ? 2_000 : 50_000;
+  const warmup = Math.floor(rounds / 10);
+  const gateBuffer = createTradingGate();
+  const probeBuffer = new SharedArrayBuffer(GateProbe.BYTES);
+  const probe = new Int32Array(probeBuffer);
+  const seenAt = new Float64Array(probeBuffer, GateProbe.SEEN_AT_BYTE, 1);
+  const gate = new TradingGateWriter(gateBuffer);
+  gate.renewLease(3_600_000);
+  const observer = new Worker(new URL('./gate-observer.js', import.meta.url), { workerData: { gate: gateBuffer, probe: probeBuffer, rounds: rounds + warmup } });
+  const exited = new Promise<number>((resolve, reject) => {
+    observer.once('exit', resolve);
+    observer.once('error', reject);
+  });
+  const half = new Float64Array(rounds);
+  const oneWay = new Float64Array(rounds);
+  try {
+    for (let round = 1; round <= rounds + warmup; round++) {
+      gate.set(TradingState.ACTIVE);
+      Atomics.store(probe, GateProbe.ARMED, round);
+      while (Atomics.load(probe, GateProbe.READY) !== round) {
+        // observer confirms it is spinning on an open gate
+      }
+      const t0 = performance.now();
+      const trippedAtNs = wallNs();
+      gate.set(TradingState.HALTED);
+      while (Atomics.load(probe, GateProbe.ACKED) !== round) {
+        // until the observer has seen it
+      }
+      const t1 = performance.now();
+      if (round > warmup) {
+        half[round - warmup - 1] = ((t1 - t0) * 1e6) / 2;
+        oneWay[round - warmup - 1] = seenAt[0]! * 1e6 - trippedAtNs;
+      }
+    }
+    await exited;
+  } finally {
+    await observer.terminate();
+  }
+  const tripToCancels = opts.tripToCancels ? await opts.tripToCancels() : undefined;
+  return {
+    suite: 'kill-switch',
+    quick: opts.quick,
+    rounds,
+    gateClosedRoundTripHalf: summarizeLatency(half, 'ns', 'trip -> observer acknowledges, round trip / 2 (one clock)'),
+    gateClosedOneWay: summarizeLatency(oneWay, 'ns', "observer's wall-clock stamp minus the trip's (two threads' clocks)"),
+    tripToCancelsSent: tripToCancels ?? { status: 'not-landed', reason: 'needs exchange actors and the order manager in the tree (issues 5 and 6)' },
+  };
+}
+
+export function formatKillSwitchBench(result: KillSwitchBenchResult): string {
+  const row = (name: string, s: LatencySummary) =>
+    `  ${name.padEnd(42)} p50 ${String(s.p50.value).padStart(8)} ${s.p50.unit}  p99 ${String(s.p99.value).padStart(8)}  p99.9 ${String(s.p999.value).padStart(8)}  (n=${s.p50.samples}; ${s.method})`;
+  const cancels = 'status' in result.tripToCancelsSent ? `  trip -> cancels sent to all venues           not measured: ${result.tripToCancelsSent.reason}` : row('trip -> cancels sent to all venues', result.tripToCancelsSent);
+  return [`kill switch ${result.quick ? '(quick)' : ''}`, row('trip -> gate closed (round trip / 2)', result.gateClosedRoundTripHalf), row('trip -> gate closed (one way, wall clocks)', result.gateClosedOneWay), cancels].join('\n');
+}

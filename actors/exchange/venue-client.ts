@@ -1,0 +1,45 @@
+import ccxt, { type Exchange } from 'ccxt';
+import { ccxtBinanceOptions } from '../venue-sim/ccxt-connection.js';
+import type { Credentials, ExchangeConfig } from './config.js';
+
+/**
+ * The unmodified ccxt.pro client of one venue (a pro class also does REST). Against the
+ * emulator it is pointed there by URL override (docs/binance-spot-emulator.md, section 1);
+ * a real venue uses ccxt's own URLs, its testnet with `testnet: true`.
+ */
+export type VenueClient = Exchange;
+
+/** Exchanges whose market streams speak Binance's depth-diff protocol (MarketFeed). */
+const BINANCE_PROTOCOL: ReadonlySet<string> = new Set(['binance', 'binanceus']);
+
+export function speaksBinanceMarketProtocol(exchange: string): boolean {
+  return BINANCE_PROTOCOL.has(exchange);
+}
+
+export function createVenueClient(config: ExchangeConfig, credentials: Credentials): VenueClient {
+  const constructors = ccxt.pro as unknown as Record<string, (new (options: Record<string, unknown>) => VenueClient) | undefined>;
+  const Client = constructors[config.exchange];
+  if (typeof Client !== 'function') throw new Error(`exchange config: exchange "${config.exchange}" is not a ccxt.pro exchange`);
+  if (config.emulator) {
+    if (config.exchange !== 'binance') throw new Error(`exchange config: the emulator speaks Binance spot; exchange must be "binance", got "${config.exchange}"`);
+    const options = ccxtBinanceOptions({ httpUrl: config.emulator.http_url, wsUrl: config.emulator.ws_url }, credentials);
+    const client = new Client({ ...options, enableRateLimit: true, options: { ...(options.options as object), createOrder: { quoteOrderQty: false } } });
+    return client;
+  }
+  const client = new Client({
+    apiKey: credentials.apiKey,
+    secret: credentials.secret,
+    ...(credentials.password !== undefined ? { password: credentials.password } : {}),
+    enableRateLimit: true,
+    options: { defaultType: 'spot', fetchCurrencies: false, fetchMargins: false, createOrder: { quoteOrderQty: false } },
+  });
+  if (config.testnet) client.setSandboxMode(true);
+  return client;
+}
+
+/** Where the venue's raw market streams live (the URL ccxt itself would use). */
+export function marketStreamUrl(client: VenueClient): string {
+  const ws = (client.urls as { api?: { ws?: { spot?: unknown } } }).api?.ws?.spot;
+  if (typeof ws !== 'string') throw new Error(`${client.id}: ccxt has no spot market-stream URL for this venue`);
+  return ws;
+}

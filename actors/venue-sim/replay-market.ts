@@ -112,6 +112,8 @@ export class ReplayMarket implements MarketSource {
   }
 
   private async play(buffered: RecordedLine[], rest: AsyncGenerator<RecordedLine>, sink: (event: MarketEvent) => void): Promise<void> {
+    // start on a later turn, so whoever awaited start() sees the recording's snapshot first
+    await yieldToEventLoop();
     let startNs: bigint | undefined;
     const startWall = performance.now();
     let sinceYield = 0;

@@ -13,11 +13,11 @@ import type { FrameHandler, RingReader } from './ring.js';
 export type WaitStrategy = 'busy-spin' | 'spin-then-park' | 'park';
 
 export interface MailboxOptions {
-  /** Polls of all rings before spin-then-park parks. Default 2000. */
+  /** Polls of all rings before spin-then-park parks. Default 100 (a few µs; see docs/ring-buffer.md). */
   spinIterations?: number;
 }
 
-export const DEFAULT_SPIN_ITERATIONS = 2000;
+export const DEFAULT_SPIN_ITERATIONS = 100;
 /** Busy-spin reads the clock once per this many polls (reading it per poll would dominate). */
 const CLOCK_CHECK_EVERY = 256;
 

@@ -154,7 +154,7 @@ describe('ring against an array model', () => {
 
   it('delivers a long stream through a 256-byte ring that starts 8 bytes before 2^32', () => {
     const ops: Op[] = [];
-    for (let i = 0; i < 3000; i++) {
+    for (let i = 0; i < 1500; i++) {
       ops.push({ kind: 'push', size: (i * 37) % 121, type: 1 + (i % 9), version: i % 256 });
       if (i % 2 === 1) ops.push({ kind: 'pop', maxFrames: 2 });
     }

@@ -31,8 +31,20 @@ export function scratch(): { file(name: string): string; cleanup(): void } {
   return { file: (name) => join(dir, name), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/**
+ * Actors in these trees stop in 500 ms unless a test says otherwise: a graceful stop
+ * that stalls then costs half a second, not the 5 s default.
+ */
+function withShortShutdown(node: unknown): unknown {
+  if (typeof node !== 'object' || node === null) return node;
+  const record = node as Record<string, unknown>;
+  if ('actor' in record) return { shutdown_ms: 500, ...record };
+  if (Array.isArray(record.children)) return { ...record, children: record.children.map(withShortShutdown) };
+  return node;
+}
+
 export async function startTree(rawTree: unknown, seed = 42): Promise<Harness> {
-  const spec = parseTreeSpec(rawTree);
+  const spec = parseTreeSpec(withShortShutdown(rawTree));
   const actors = collectActors(spec);
   const wiring = buildWiring(
     actors.map((a) => ({ name: a.name, path: a.path, sends: a.sends, ringBytes: a.ringBytes, fullPolicy: a.fullPolicy })),

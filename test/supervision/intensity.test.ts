@@ -15,16 +15,16 @@ describe('restart intensity and escalation with real workers', () => {
       name: 'root',
       strategy: 'one_for_one',
       children: [
-        { name: 'bystander', actor: 'flaky', shutdown_ms: 1000 },
+        { name: 'bystander', actor: 'flaky', shutdown_ms: 500 },
         {
           name: 'inner',
           strategy: 'one_for_one',
           intensity: 2,
           period_ms: 60_000,
           children: [
-            { name: 'steady', actor: 'flaky', shutdown_ms: 1000 },
+            { name: 'steady', actor: 'flaky', shutdown_ms: 500 },
             // crashes on its first three starts: the third crash is the third restart in the window -> give up
-            { name: 'looper', actor: 'flaky', shutdown_ms: 1000, config: { counterFile: files.file('looper'), crashFirst: 3, crashAfterMs: 30 } },
+            { name: 'looper', actor: 'flaky', shutdown_ms: 500, config: { counterFile: files.file('looper'), crashFirst: 3, crashAfterMs: 30 } },
           ],
         },
       ],
@@ -53,7 +53,7 @@ describe('restart intensity and escalation with real workers', () => {
       strategy: 'one_for_one',
       intensity: 1,
       period_ms: 60_000,
-      children: [{ name: 'a', actor: 'flaky', shutdown_ms: 1000, config: { crashFirst: 1_000, crashAfterMs: 30, crashHow: 'exit' } }],
+      children: [{ name: 'a', actor: 'flaky', shutdown_ms: 500, config: { crashFirst: 1_000, crashAfterMs: 30, crashHow: 'exit' } }],
     });
     const reason = await harness.tree.terminated;
     expect(reason).toMatchObject({ kind: 'escalated', supervisor: 'root' });

@@ -3,7 +3,7 @@ import { scratch, startTree, type Harness } from './harness.js';
 
 const files = scratch();
 const actor = (name: string, restart: string, config: Record<string, unknown> = {}) =>
-  ({ name, actor: 'flaky', restart, shutdown_ms: 1000, config });
+  ({ name, actor: 'flaky', restart, shutdown_ms: 500, config });
 
 let harness: Harness | undefined;
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startTree, type Harness } from './harness.js';
 
 const actor = (name: string, config: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
-  ({ name, actor: 'flaky', shutdown_ms: 1000, heartbeat_timeout_ms: 2000, config, ...extra });
+  ({ name, actor: 'flaky', shutdown_ms: 500, heartbeat_timeout_ms: 2000, config, ...extra });
 
 let harness: Harness | undefined;
 afterEach(async () => {

@@ -111,6 +111,7 @@ export class SupervisionTree<Wiring = unknown> {
     try {
       found.owner.restartChild(path);
       const event = await outcome;
+      await found.owner.settled();
       if (event.type === 'child-start-failed') throw new Error(`restart of ${path} failed: ${event.description}`);
     } finally {
       subscription?.unsubscribe();

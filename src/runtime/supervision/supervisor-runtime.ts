@@ -69,7 +69,8 @@ export class SupervisorRuntime implements ChildSupervisor {
 
   async start(): Promise<void> {
     this.machine.send({ type: 'START' });
-    const snapshot = await waitFor(this.machine, (s) => ['running', 'open', 'failed', 'stopped'].includes(s.value as string), { timeout: Infinity });
+    await this.settled();
+    const snapshot = this.machine.getSnapshot();
     if (snapshot.value === 'failed') throw new Error(`supervisor ${this.path} gave up while starting: ${snapshot.context.cause}`);
     if (snapshot.value === 'stopped') throw new Error(`supervisor ${this.path} was stopped while starting`);
   }
@@ -77,6 +78,11 @@ export class SupervisorRuntime implements ChildSupervisor {
   async stop(): Promise<void> {
     this.machine.send({ type: 'STOP' });
     await waitFor(this.machine, (s) => s.status === 'done', { timeout: Infinity });
+  }
+
+  /** Resolves once no start, restart or stop is in progress (running, open, failed or stopped). */
+  async settled(): Promise<void> {
+    await waitFor(this.machine, (s) => ['running', 'open', 'failed', 'stopped'].includes(s.value as string), { timeout: Infinity });
   }
 
   /** Operator restart of the child at `childPath`; the caller watches the events for its outcome. */

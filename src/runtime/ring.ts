@@ -326,9 +326,13 @@ export class RingReader {
     return Atomics.load(this.words, Slot.WRITE_INDEX) === this.readIndex;
   }
 
-  /** Published bytes not yet committed (padding included). */
+  /**
+   * Published bytes not yet committed (padding included). Reads both indices from the SAB,
+   * so a supervisor may attach a RingReader only to observe depth and counters (it must
+   * never poll while the actor's reader is live).
+   */
   depthBytes(): number {
-    return (Atomics.load(this.words, Slot.WRITE_INDEX) - this.readIndex) >>> 0;
+    return (Atomics.load(this.words, Slot.WRITE_INDEX) - Atomics.load(this.words, Slot.READ_INDEX)) >>> 0;
   }
 
   corruptFrames(): number {

@@ -61,6 +61,20 @@ describe('ring layout', () => {
   });
 });
 
+describe('observing a ring', () => {
+  it('a reader attached only to observe sees the live depth as the owning reader commits', () => {
+    const sab = createRing({ capacityBytes: 256 });
+    const writer = new RingWriter(sab);
+    const observer = new RingReader(sab);
+    const owner = new RingReader(sab);
+    writer.push(1, 0, new Uint8Array(8));
+    writer.push(2, 0, new Uint8Array(8));
+    expect(observer.depthBytes()).toBe(32);
+    owner.poll(new Collector(), 1);
+    expect(observer.depthBytes()).toBe(16);
+  });
+});
+
 describe('ring input validation', () => {
   it('rejects bad capacities and start indices with the reason', () => {
     expect(() => createRing({ capacityBytes: 300 })).toThrow(/power of two.*got 300/);

@@ -87,7 +87,7 @@ export const venueOptionsSchema = z.strictObject({
   symbols: z.array(symbolSchema).min(1).optional(),
   accounts: z.array(accountSchema).min(1).optional(),
   fees: z.strictObject({ maker: decimalText, taker: decimalText }).default({ maker: '0.001', taker: '0.001' }),
-  market: z.discriminatedUnion('kind', [simulatedSchema, replaySchema, noMarketSchema]).default({ kind: 'simulated' } as never),
+  market: z.discriminatedUnion('kind', [simulatedSchema, replaySchema, noMarketSchema]).prefault({ kind: 'simulated' }),
   tickerIntervalMs: z.number().int().min(10).default(1000),
   faults: faultSchema.default({}),
 });

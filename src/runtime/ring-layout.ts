@@ -7,7 +7,8 @@
  * consumer's hot stores never share a cache line:
  *   line 0  immutable: magic, layout version, capacity
  *   line 1  producer-owned: write index, dropped count, full events
- *   line 2  consumer-owned: read index, corrupt frames, corrupt bytes, last corruption reason
+ *   line 2  consumer-owned: read index, corrupt frames, corrupt bytes, last corruption reason,
+ *           notifies sent to a blocked producer
  *   line 3  producer-owned, read by the consumer after each commit: "producer is blocked" flag
  * Data region: capacityBytes from RING_HEADER_BYTES on.
  *
@@ -33,6 +34,7 @@ export const Slot = {
   CORRUPT_FRAMES: (2 * CACHE_LINE_BYTES) / 4 + 1,
   CORRUPT_BYTES: (2 * CACHE_LINE_BYTES) / 4 + 2,
   LAST_CORRUPTION: (2 * CACHE_LINE_BYTES) / 4 + 3,
+  PRODUCER_WAKEUPS: (2 * CACHE_LINE_BYTES) / 4 + 4,
   PRODUCER_WAITING: (3 * CACHE_LINE_BYTES) / 4,
 } as const;
 

@@ -344,6 +344,11 @@ export class RingReader {
     return Atomics.load(this.words, Slot.CORRUPT_BYTES) >>> 0;
   }
 
+  /** Notify syscalls made for a producer blocked on a full ring (0 while nobody blocks). */
+  producerWakeups(): number {
+    return Atomics.load(this.words, Slot.PRODUCER_WAKEUPS) >>> 0;
+  }
+
   /** Why the last corrupt frame was rejected ('none' if there was none). */
   lastCorruption(): string {
     return corruptionName(Atomics.load(this.words, Slot.LAST_CORRUPTION));
@@ -352,7 +357,10 @@ export class RingReader {
   private commit(readIndex: number): void {
     this.readIndex = readIndex;
     Atomics.store(this.words, Slot.READ_INDEX, readIndex);
-    if (Atomics.load(this.words, Slot.PRODUCER_WAITING) !== 0) Atomics.notify(this.words, Slot.READ_INDEX, 1);
+    if (Atomics.load(this.words, Slot.PRODUCER_WAITING) !== 0) {
+      Atomics.add(this.words, Slot.PRODUCER_WAKEUPS, 1);
+      Atomics.notify(this.words, Slot.READ_INDEX, 1);
+    }
   }
 
   /**

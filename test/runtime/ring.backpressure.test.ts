@@ -23,6 +23,22 @@ function fullRing(policy: 'block' | 'drop-newest' | 'fail', blockTimeoutMs?: num
   return { sab, writer };
 }
 
+describe('consumer commits while no producer is blocked', () => {
+  it('make no notify syscalls', () => {
+    const sab = createRing({ capacityBytes: 1024 });
+    const writer = new RingWriter(sab, { policy: 'block' });
+    const reader = new RingReader(sab);
+    const collector = new TypeCollector();
+    for (let i = 0; i < 5000; i++) {
+      writer.push(1 + (i % 3), 0, new Uint8Array(40));
+      if (i % 7 === 6) reader.poll(collector, 100);
+    }
+    reader.poll(collector, 100);
+    expect(collector.types.length).toBe(5000);
+    expect(reader.producerWakeups()).toBe(0);
+  });
+});
+
 describe('full ring under drop-newest', () => {
   it('refuses new frames, counts each drop exactly and keeps the queued frames', () => {
     const { sab, writer } = fullRing('drop-newest');
@@ -74,9 +90,13 @@ describe('full ring under block', () => {
       expect(writer.fullEvents()).toBe(1);
       expect(writer.depthBytes()).toBe(64);
       expect(new Int32Array(sab)[Slot.PRODUCER_WAITING]).toBe(0);
+      const observer = new RingReader(sab);
+      expect(observer.producerWakeups()).toBeGreaterThanOrEqual(1);
+      const wakeupsSoFar = observer.producerWakeups();
       const collector = new TypeCollector();
-      expect(new RingReader(sab).poll(collector, 10)).toBe(1);
+      expect(observer.poll(collector, 10)).toBe(1);
       expect(collector.types).toEqual([5]);
+      expect(observer.producerWakeups()).toBe(wakeupsSoFar); // nobody blocked: commits notify no one
     } finally {
       await consumer.terminate();
     }

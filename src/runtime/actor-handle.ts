@@ -249,7 +249,9 @@ export async function startActor(spec: ActorSpec, wiring: ActorWiring, options: 
       if (!alive) return exited;
       stopRequested = true;
       try {
-        await withTimeout(remote.stop(), timeoutMs, `${spec.path} graceful stop`);
+        // The worker exits right after replying; a reply can be lost with its closing
+        // port, so the exit itself also counts as the answer.
+        await withTimeout(Promise.race([remote.stop(), exited]), timeoutMs, `${spec.path} graceful stop`);
         return await withTimeout(exited, timeoutMs, `${spec.path} exit after stop`);
       } catch {
         if (alive) {

@@ -4,7 +4,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { LineSplitter } from './line-splitter.js';
-import type { CommandArgs, CommandName, CommandResults, DroppedNotice, ErrorBody, EventLine } from './protocol.js';
+import type { CommandArgs, CommandName, CommandResults, DroppedNotice, ErrorBody, EventLine, Reply } from './protocol.js';
 
 /** Nothing accepts connections at the socket path. */
 export class AdminUnavailableError extends Error {
@@ -29,7 +29,7 @@ export class AdminReplyError extends Error {
 const MAX_REPLY_BYTES = 64 * 1024 * 1024;
 
 interface Pending {
-  resolve(result: unknown): void;
+  resolve(reply: Reply): void;
   reject(err: Error): void;
 }
 
@@ -76,10 +76,18 @@ export class AdminClient {
     });
   }
 
-  request<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<CommandResults[C]> {
+  /** The command's result; an `ok: false` reply rejects with AdminReplyError. */
+  async request<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<CommandResults[C]> {
+    const reply = await this.requestReply(cmd, args);
+    if (!reply.ok) throw new AdminReplyError(reply.error);
+    return reply.result as CommandResults[C];
+  }
+
+  /** The whole reply line, successful or not (for `--json`). */
+  requestReply<C extends CommandName>(cmd: C, args: CommandArgs<C>): Promise<Reply> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (r: unknown) => void, reject });
+      this.pending.set(id, { resolve, reject });
       this.socket.write(`${JSON.stringify({ id, cmd, args })}\n`);
     });
   }
@@ -105,16 +113,14 @@ export class AdminClient {
       this.eventListener?.(message as unknown as EventLine | DroppedNotice);
       return;
     }
-    const error = message.ok === false ? new AdminReplyError(message.error as ErrorBody) : undefined;
     const pending = typeof message.id === 'number' ? this.pending.get(message.id) : undefined;
     if (!pending) {
       // A reply without our id (id null): the server could not read a line or is closing us.
-      if (error) this.failAll(error);
+      if (message.ok === false) this.failAll(new AdminReplyError(message.error as ErrorBody));
       return;
     }
     this.pending.delete(message.id as number);
-    if (error) pending.reject(error);
-    else pending.resolve(message.result);
+    pending.resolve(message as unknown as Reply);
   }
 
   private failAll(err: Error): void {

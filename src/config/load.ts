@@ -33,6 +33,8 @@ export interface LoadedConfig {
   readonly config: DeepReadonly<Bot4Config>;
   /** The files layered, bottom first. */
   readonly files: readonly string[];
+  /** The environment variables that overrode settings. */
+  readonly overrides: readonly string[];
   /** Secret values found (env, secret files), for log scrubbing. */
   readonly secrets: readonly string[];
 }
@@ -88,7 +90,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const config = parsed.data;
   config.admin.socket_path = resolve(baseDir, config.admin.socket_path);
   config.logging.dir = resolve(baseDir, config.logging.dir);
-  return { config: deepFreeze(config), files, secrets: [...secrets] };
+  return { config: deepFreeze(config), files, overrides: fromEnv.overrides.map((o) => o.variable), secrets: [...secrets] };
 }
 
 function readYamlLayer(file: string, issues: ConfigIssue[]): Tree | undefined {

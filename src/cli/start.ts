@@ -1,0 +1,199 @@
+/**
+ * `bot4 start`: the supervisor process.
+ *
+ * Order of events: load and validate the config (exit 2 naming every bad path); open the
+ * log; open the admin socket (a live socket = another instance: refuse before any actor
+ * starts); start the runtime; print the banner. Shutdown, from SIGINT/SIGTERM or the
+ * admin `shutdown` command, runs once: the runtime closes the order gate first, applies
+ * the exit policy and stops the actors in reverse order; then the socket closes and the
+ * log is flushed; exit 0. A second signal exits at once. A shutdown that overruns its
+ * deadline says what is still running and exits 1.
+ */
+import { parseArgs } from 'node:util';
+import type { Logger } from 'pino';
+import type { AdminBackend, TreeNode } from '../admin/backend.js';
+import { startAdminServer, type AdminServer } from '../admin/server.js';
+import { ConfigError } from '../config/config-error.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { createLogging, type Logging } from '../logging/logger.js';
+import { START_HELP } from './help.js';
+import { ProcessBackend } from './process-backend.js';
+import { UsageError } from './usage-error.js';
+
+/** Past the runtime's own shutdown deadline, how long before the process gives up on it. */
+const SHUTDOWN_GRACE_MS = 5_000;
+const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
+
+export interface StartOutput {
+  write(text: string): unknown;
+}
+
+export async function runStart(argv: readonly string[], out: StartOutput = process.stdout, err: StartOutput = process.stderr): Promise<number> {
+  const options = parseStartArgs(argv);
+  if (options.help) {
+    out.write(START_HELP);
+    return 0;
+  }
+
+  let loaded: LoadedConfig;
+  try {
+    loaded = loadConfig({ configFile: options.config });
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      err.write(`bot4 start: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const { config } = loaded;
+  const logging = await createLogging({ ...config.logging, secrets: loaded.secrets });
+  const log = logging.logger;
+  log.info({ files: loaded.files, config }, 'configuration loaded');
+
+  let exit!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (exit = resolve));
+  let runtime: AdminBackend | undefined;
+  let admin: AdminServer | undefined;
+  let shuttingDown: Promise<void> | undefined;
+
+  const shutdown = (reason: string, exitCode = 0): Promise<void> => {
+    shuttingDown ??= (async () => {
+      log.info({ reason }, 'shutdown started');
+      const watchdog = setTimeout(() => void overrun(), config.runtime.shutdown_deadline_ms + SHUTDOWN_GRACE_MS);
+      try {
+        await runtime?.shutdown(reason);
+        await admin?.close();
+        log.info({ reason }, 'shutdown complete');
+      } catch (e) {
+        log.error({ err: e }, 'shutdown failed');
+        err.write(`bot4: shutdown failed: ${(e as Error).message}\n`);
+        exitCode = 1;
+      } finally {
+        clearTimeout(watchdog);
+        await logging.close();
+        exit(exitCode);
+      }
+    })();
+    return shuttingDown;
+  };
+
+  const overrun = async (): Promise<void> => {
+    const waitingFor = runtime ? await stillRunning(runtime) : [];
+    const what = waitingFor.length > 0 ? `still running: ${waitingFor.join(', ')}` : 'the runtime did not report what it waits for';
+    const message = `shutdown did not complete within ${config.runtime.shutdown_deadline_ms + SHUTDOWN_GRACE_MS} ms; ${what}`;
+    log.fatal({ waitingFor }, message);
+    err.write(`bot4: ${message}\n`);
+    logging.flushSync();
+    exit(1);
+  };
+
+  const backend = new ProcessBackend((reason) => {
+    void shutdown(`admin: ${reason}`);
+    return shuttingDown!;
+  });
+  try {
+    admin = await startAdminServer({
+      socketPath: config.admin.socket_path,
+      maxLineBytes: config.admin.max_line_bytes,
+      idleTimeoutMs: config.admin.idle_timeout_ms,
+      maxClients: config.admin.max_clients,
+      subscriberBacklogBytes: config.admin.subscriber_backlog_bytes,
+      backend,
+      logger: log,
+    });
+  } catch (e) {
+    log.error({ err: e }, 'admin socket unavailable');
+    err.write(`bot4 start: ${(e as Error).message}\n`);
+    await logging.close();
+    return 1;
+  }
+
+  installSignalHandlers(shutdown, logging, err);
+  installFatalHandlers(shutdown, log, err);
+
+  try {
+    // Loaded only now: a bad config or a busy socket is reported without loading the actor runtime.
+    const { startRuntime } = await import('../runtime/runtime.js');
+    const started: AdminBackend = await startRuntime(config, { logger: log, logging });
+    runtime = started;
+    backend.attach(started);
+  } catch (e) {
+    log.fatal({ err: e }, 'runtime failed to start');
+    err.write(`bot4 start: the runtime failed to start: ${(e as Error).message}\n`);
+    await admin.close();
+    await logging.close();
+    return 1;
+  }
+
+  if (!shuttingDown) out.write(banner(loaded, await backend.tree(), config.admin.socket_path, logging.file));
+  return exited;
+}
+
+function parseStartArgs(argv: readonly string[]): { config?: string; help?: boolean } {
+  try {
+    const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    return values;
+  } catch (e) {
+    throw new UsageError((e as Error).message, 'start');
+  }
+}
+
+function installSignalHandlers(shutdown: (reason: string) => Promise<void>, logging: Logging, err: StartOutput): void {
+  let received = 0;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      received += 1;
+      if (received === 1) {
+        err.write(`bot4: ${signal} received, shutting down (send it again to force an immediate exit)\n`);
+        void shutdown(`signal ${signal}`);
+        return;
+      }
+      err.write(`bot4: second signal (${signal}), exiting now without waiting for the shutdown\n`);
+      logging.logger.warn({ signal }, 'forced exit');
+      logging.flushSync();
+      process.exit(128 + SIGNAL_NUMBERS[signal]);
+    });
+  }
+}
+
+/** A bug that escapes every handler still closes the order gate on the way out. */
+function installFatalHandlers(shutdown: (reason: string, exitCode?: number) => Promise<void>, log: Logger, err: StartOutput): void {
+  const fatal = (what: string) => (e: unknown) => {
+    log.fatal({ err: e }, what);
+    err.write(`bot4: ${what}: ${(e as Error)?.stack ?? String(e)}\n`);
+    void shutdown(what, 1);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled promise rejection'));
+}
+
+async function stillRunning(runtime: AdminBackend): Promise<string[]> {
+  const tree = await Promise.race([runtime.tree(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]).catch(() => undefined);
+  if (!tree) return [];
+  const paths: string[] = [];
+  const walk = (node: TreeNode): void => {
+    if (node.kind === 'actor' && node.status !== 'stopped') paths.push(`${node.path} (${node.status})`);
+    node.children.forEach(walk);
+  };
+  walk(tree);
+  return paths;
+}
+
+function banner(loaded: LoadedConfig, tree: TreeNode, socketPath: string, logFile: string): string {
+  const actors: TreeNode[] = [];
+  const walk = (node: TreeNode): void => {
+    if (node.kind === 'actor') actors.push(node);
+    node.children.forEach(walk);
+  };
+  walk(tree);
+  const running = actors.filter((a) => a.status === 'running').length;
+  return [
+    `bot4 started (pid ${process.pid})`,
+    `  config:       ${[...loaded.files, ...loaded.overrides].join(' <- ')}`,
+    `  actors:       ${running} of ${actors.length} running: ${actors.map((a) => a.path).join(', ')}`,
+    `  admin socket: ${socketPath}   (bot4 ctl tree)`,
+    `  log file:     ${logFile}`,
+    `  stop:         Ctrl-C, kill -TERM ${process.pid}, or bot4 ctl shutdown "<reason>"`,
+    '',
+  ].join('\n');
+}

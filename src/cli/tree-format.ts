@@ -1,0 +1,96 @@
+/** Renders admin replies for a person: the supervision tree and the status report. */
+import type { NodeStatus, StatusReport, TreeNode } from '../admin/backend.js';
+
+const ANSI = { reset: '\x1b[0m', green: '\x1b[32m', yellow: '\x1b[33m', red: '\x1b[31m', grey: '\x1b[90m', bold: '\x1b[1m' } as const;
+
+const STATUS_COLOUR: Record<NodeStatus, string> = {
+  running: ANSI.green,
+  starting: ANSI.yellow,
+  restarting: ANSI.yellow,
+  stopping: ANSI.grey,
+  stopped: ANSI.grey,
+  failed: ANSI.red,
+  open: ANSI.red,
+};
+
+interface Row {
+  readonly label: string;
+  readonly node: TreeNode;
+  readonly detailIndent: string;
+}
+
+export function formatTree(root: TreeNode, colour: boolean): string {
+  const rows: Row[] = [];
+  const walk = (node: TreeNode, prefix: string, childPrefix: string): void => {
+    rows.push({ label: `${prefix}${node.name}`, node, detailIndent: childPrefix });
+    node.children.forEach((child, i) => {
+      const last = i === node.children.length - 1;
+      walk(child, `${childPrefix}${last ? '└─ ' : '├─ '}`, `${childPrefix}${last ? '   ' : '│  '}`);
+    });
+  };
+  walk(root, '', '');
+  const labelWidth = Math.max(...rows.map((r) => r.label.length)) + 2;
+  const lines: string[] = [];
+  for (const { label, node, detailIndent } of rows) {
+    const what = node.kind === 'supervisor' ? `supervisor ${node.strategy ?? ''}`.trim() : `actor ${node.actor ?? ''}`.trim();
+    const status = paint(node.status.padEnd(10), STATUS_COLOUR[node.status], colour);
+    const parts = [label.padEnd(labelWidth), what.padEnd(26), status, `restarts ${node.restarts}`];
+    if (node.kind === 'actor') {
+      parts.push(`mailbox ${formatMailbox(node)}`, `p99 ${formatMicros(node.stats?.handlerP99Us ?? null)}`);
+      if (node.uptimeMs !== null) parts.push(`up ${formatDuration(node.uptimeMs)}`);
+      if (node.threadId !== null) parts.push(`thread ${node.threadId}`);
+    }
+    lines.push(parts.join('  ').trimEnd());
+    if (node.lastError) lines.push(`${detailIndent}${' '.repeat(3)}${paint(`last error: ${node.lastError}`, ANSI.red, colour)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function formatMailbox(node: TreeNode): string {
+  if (node.mailbox.length === 0) return '-';
+  const depth = node.mailbox.reduce((sum, m) => sum + m.depthBytes, 0);
+  const capacity = node.mailbox.reduce((sum, m) => sum + m.capacityBytes, 0);
+  return `${formatBytes(depth)}/${formatBytes(capacity)}`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes}B`;
+  if (bytes < 1024 * 1024) return `${trim(bytes / 1024)}KiB`;
+  return `${trim(bytes / (1024 * 1024))}MiB`;
+}
+
+export function formatMicros(us: number | null): string {
+  if (us === null) return '-';
+  if (us < 1000) return `${trim(us)}µs`;
+  return `${trim(us / 1000)}ms`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${trim(ms / 1000)}s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.floor((ms % 60_000) / 1000)}s`;
+  return `${Math.floor(ms / 3_600_000)}h${Math.floor((ms % 3_600_000) / 60_000)}m`;
+}
+
+function trim(n: number): string {
+  return n >= 100 ? String(Math.round(n)) : String(Number(n.toFixed(1)));
+}
+
+function paint(text: string, code: string, colour: boolean): string {
+  return colour ? `${code}${text}${ANSI.reset}` : text;
+}
+
+export function formatStatus(status: StatusReport, colour: boolean): string {
+  const stateColour = status.trading.state === 'ACTIVE' ? ANSI.green : status.trading.state === 'HALTED' ? ANSI.red : ANSI.yellow;
+  const lines = [
+    `trading   ${paint(status.trading.state, stateColour, colour)} since ${status.trading.since} — ${status.trading.reason}`,
+    `venues    ${status.venues.length === 0 ? '(none)' : ''}`.trimEnd(),
+    ...status.venues.map((v) => `  ${v.name.padEnd(16)} ${v.status}${v.detail ? ` — ${v.detail}` : ''}`),
+    `positions ${status.positions.length}`,
+    ...status.positions.map((p) => `  ${JSON.stringify(p)}`),
+    `orders    ${status.openOrders.length} open`,
+    ...status.openOrders.map((o) => `  ${JSON.stringify(o)}`),
+    `pnl       ${JSON.stringify(status.pnl)}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -93,7 +93,13 @@ function makeOutbox(wire: ActorWiring['outbound'][number]): Outbox {
         status.countDroppedOut();
         return false;
       }
-      codec.encode(writer.view, offset, msg);
+      try {
+        codec.encode(writer.view, offset, msg);
+      } catch (error) {
+        // A message its encoder refuses must not wedge the ring for every later send.
+        writer.abandon();
+        throw error;
+      }
       writer.publish(codec.type, codec.version);
       status.countOut();
       return true;

@@ -203,6 +203,14 @@ export class RingWriter {
     if (this.doorbell !== undefined) this.doorbell.ring();
   }
 
+  /**
+   * Gives up the current reservation (the payload could not be written, e.g. its encoder
+   * refused the message). Nothing was visible to the reader: the write index never moved.
+   */
+  abandon(): void {
+    this.reservedPosition = NO_RESERVATION;
+  }
+
   /** Copies `payload` into a new frame. False when the ring is full under 'drop-newest'. */
   push(type: number, version: number, payload: Uint8Array): boolean {
     const offset = this.reserve(payload.length);

@@ -67,3 +67,14 @@ describe('bad frames reach a running actor: counted, explained, and it keeps goi
     expect(recorder.isAlive()).toBe(true);
   });
 });
+
+describe('a message its encoder refuses', () => {
+  it('throws to the sender, and the outbox keeps working', async () => {
+    const { start } = pair();
+    const recorder = await start('recorder', 'frame-recorder', {});
+    const sender = await start('sender', 'raw-sender', { peer: 'recorder' });
+    await expect(sender.invoke('sendGood', { seqs: [-1] })).rejects.toThrow(/seq/);
+    await sender.invoke('sendGood', { seqs: [5, 6] });
+    expect(await receivedSeqs(recorder, 2)).toEqual([5, 6]);
+  });
+});

@@ -1,0 +1,140 @@
+import { usToTimestamp } from './db.js';
+import type { PersistRecord, RecordKind, RecordOf } from './records.js';
+
+/** How one record kind becomes rows of one table. */
+interface TableMapping<K extends RecordKind> {
+  table: string;
+  columns: readonly string[];
+  row(record: RecordOf<K>): unknown[];
+  /** Default: ON CONFLICT DO NOTHING, which any unique key satisfies. */
+  onConflict?: string;
+  /** When one batch holds several rows for one key (DO UPDATE cannot touch a row twice), which wins. */
+  dedupe?: { key(record: RecordOf<K>): string; newer(a: RecordOf<K>, b: RecordOf<K>): boolean };
+}
+
+const orderEvents: TableMapping<'order_update'> = {
+  table: 'order_events',
+  columns: ['order_id', 'seq', 'status', 'cum_qty', 'avg_price', 'price', 'qty', 'venue_order_id', 'reject_reason', 'ts'],
+  row: (r) => [r.orderId, r.seq, r.status, r.cumQty, r.avgPrice, r.price, r.qty, r.venueOrderId, r.rejectReason, usToTimestamp(r.tsUs)],
+};
+
+// an order event replayed late (lower seq) never overwrites a newer state
+const orders: TableMapping<'order_update'> = {
+  table: 'orders',
+  columns: [
+    'order_id', 'client_order_id', 'venue', 'instrument', 'strategy', 'side', 'order_type', 'time_in_force', 'reduce_only',
+    'price', 'qty', 'status', 'cum_qty', 'avg_price', 'venue_order_id', 'reject_reason', 'last_seq', 'created_at', 'updated_at',
+  ],
+  row: (r) => [
+    r.orderId, r.clientOrderId, r.venue, r.instrument, r.strategy, r.side, r.orderType, r.timeInForce, r.reduceOnly,
+    r.price, r.qty, r.status, r.cumQty, r.avgPrice, r.venueOrderId, r.rejectReason, r.seq, usToTimestamp(r.createdUs), usToTimestamp(r.tsUs),
+  ],
+  onConflict: `ON CONFLICT (order_id) DO UPDATE SET
+    price = EXCLUDED.price, qty = EXCLUDED.qty, status = EXCLUDED.status, cum_qty = EXCLUDED.cum_qty,
+    avg_price = EXCLUDED.avg_price, venue_order_id = EXCLUDED.venue_order_id, reject_reason = EXCLUDED.reject_reason,
+    last_seq = EXCLUDED.last_seq, updated_at = EXCLUDED.updated_at
+    WHERE orders.last_seq < EXCLUDED.last_seq`,
+  dedupe: { key: (r) => String(r.orderId), newer: (a, b) => a.seq > b.seq },
+};
+
+const mappings: { [K in RecordKind]: Array<TableMapping<K>> } = {
+  order_update: [orderEvents, orders],
+  fill: [{
+    table: 'fills',
+    columns: ['venue', 'trade_id', 'order_id', 'instrument', 'side', 'price', 'qty', 'fee', 'liquidity', 'ts'],
+    row: (r) => [r.venue, r.tradeId, r.orderId, r.instrument, r.side, r.price, r.qty, r.fee, r.liquidity, usToTimestamp(r.tsUs)],
+  }],
+  position: [{
+    table: 'position_snapshots',
+    columns: ['venue', 'instrument', 'ts', 'qty', 'avg_price', 'realized_pnl'],
+    row: (r) => [r.venue, r.instrument, usToTimestamp(r.tsUs), r.qty, r.avgPrice, r.realizedPnl],
+  }],
+  balance: [{
+    table: 'balances',
+    columns: ['venue', 'asset', 'ts', 'free', 'locked'],
+    row: (r) => [r.venue, r.asset, usToTimestamp(r.tsUs), r.free, r.locked],
+  }],
+  kill_switch: [{
+    table: 'kill_switch_events',
+    columns: ['seq', 'state', 'previous', 'source', 'reason', 'ts'],
+    row: (r) => [r.seq, r.state, r.previous, r.source, r.reason, usToTimestamp(r.tsUs)],
+  }],
+  lifecycle: [{
+    table: 'actor_lifecycle_events',
+    columns: ['run_id', 'seq', 'ts', 'actor', 'event', 'detail'],
+    row: (r) => [r.runId, r.seq, usToTimestamp(r.tsUs), r.actor, r.event, JSON.stringify(r.detail)],
+  }],
+  trade: [{
+    table: 'trades',
+    columns: ['venue', 'instrument', 'trade_id', 'ts', 'price', 'qty', 'aggressor', 'received_at'],
+    row: (r) => [r.venue, r.instrument, r.tradeId, usToTimestamp(r.tsUs), r.price, r.qty, r.aggressor, usToTimestamp(r.receivedUs)],
+  }],
+  book_top: [{
+    table: 'book_tops',
+    columns: ['venue', 'instrument', 'update_id', 'ts', 'bid_price', 'bid_qty', 'ask_price', 'ask_qty', 'received_at'],
+    row: (r) => [r.venue, r.instrument, r.updateId, usToTimestamp(r.tsUs), r.bidPrice, r.bidQty, r.askPrice, r.askQty, usToTimestamp(r.receivedUs)],
+  }],
+  ohlcv: [{
+    table: 'ohlcv',
+    columns: ['venue', 'instrument', 'timeframe', 'ts', 'open', 'high', 'low', 'close', 'volume'],
+    row: (r) => [r.venue, r.instrument, r.timeframe, usToTimestamp(r.tsUs), r.open, r.high, r.low, r.close, r.volume],
+  }],
+};
+
+export interface InsertStatement {
+  table: string;
+  text: string;
+  values: unknown[];
+  /** Rows this statement offers (after in-batch dedupe). */
+  rows: number;
+  /** Whether its row count measures new records (the first table of a kind) or derived state. */
+  countsRecords: boolean;
+}
+
+/** PostgreSQL accepts at most 65535 bind parameters per statement. */
+const MAX_PARAMS = 65_000;
+
+/** Multi-row INSERTs for a batch, grouped by table, in the batch's kind order. */
+export function insertStatements(records: readonly PersistRecord[]): InsertStatement[] {
+  const byKind = new Map<RecordKind, PersistRecord[]>();
+  for (const record of records) {
+    const list = byKind.get(record.kind);
+    if (list) list.push(record);
+    else byKind.set(record.kind, [record]);
+  }
+  const statements: InsertStatement[] = [];
+  for (const [kind, group] of byKind) {
+    (mappings[kind] as Array<TableMapping<RecordKind>>).forEach((mapping, index) => {
+      const rows = mapping.dedupe ? newestPerKey(group, mapping.dedupe) : group;
+      const perStatement = Math.max(1, Math.floor(MAX_PARAMS / mapping.columns.length));
+      for (let start = 0; start < rows.length; start += perStatement) {
+        const slice = rows.slice(start, start + perStatement);
+        statements.push(buildInsert(mapping, slice, index === 0));
+      }
+    });
+  }
+  return statements;
+}
+
+function newestPerKey(records: PersistRecord[], dedupe: NonNullable<TableMapping<RecordKind>['dedupe']>): PersistRecord[] {
+  const newest = new Map<string, PersistRecord>();
+  for (const record of records) {
+    const key = dedupe.key(record);
+    const held = newest.get(key);
+    if (!held || dedupe.newer(record, held)) newest.set(key, record);
+  }
+  return [...newest.values()];
+}
+
+function buildInsert(mapping: TableMapping<RecordKind>, rows: PersistRecord[], countsRecords: boolean): InsertStatement {
+  const width = mapping.columns.length;
+  const values: unknown[] = [];
+  const tuples: string[] = [];
+  rows.forEach((record, rowIndex) => {
+    const placeholders = mapping.columns.map((_, col) => `$${rowIndex * width + col + 1}`);
+    tuples.push(`(${placeholders.join(', ')})`);
+    values.push(...mapping.row(record));
+  });
+  const text = `INSERT INTO ${mapping.table} (${mapping.columns.join(', ')}) VALUES ${tuples.join(', ')} ${mapping.onConflict ?? 'ON CONFLICT DO NOTHING'}`;
+  return { table: mapping.table, text, values, rows: rows.length, countsRecords };
+}

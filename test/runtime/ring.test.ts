@@ -1,6 +1,8 @@
 import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { getHeapSpaceStatistics } from 'node:v8';
 import { describe, expect, it } from 'vitest';
+import { Doorbell, createDoorbell } from '../../src/runtime/doorbell.js';
+import { Mailbox } from '../../src/runtime/mailbox.js';
 import { RingReader, RingWriter, createRing, type FrameHandler } from '../../src/runtime/ring.js';
 import { CACHE_LINE_BYTES, PADDING_TYPE, RING_HEADER_BYTES, Slot, frameType } from '../../src/runtime/ring-layout.js';
 
@@ -106,22 +108,26 @@ describe('ring input validation', () => {
 });
 
 describe('ring hot path', () => {
-  it('allocates nothing in reserve/publish/poll', async () => {
+  it('allocates nothing in reserve/publish/poll, doorbell ring and mailbox drain', async () => {
     const sab = createRing({ capacityBytes: 4096, initialIndex: 2 ** 32 - 1024 });
-    const writer = new RingWriter(sab);
+    const doorbellSab = createDoorbell();
+    const writer = new RingWriter(sab, { doorbell: new Doorbell(doorbellSab) });
     const reader = new RingReader(sab);
+    const mailbox = new Mailbox([reader], doorbellSab, 'spin-then-park'); // the same reader: one consumer
     const handler = {
       sum: 0,
       onFrame(_type: number, _version: number, view: DataView, offset: number, length: number): void {
         this.sum += view.getUint8(offset) + length;
       },
     };
+    const handlers = [handler];
     const cycle = (frames: number): void => {
       for (let i = 0; i < frames; i++) {
         const offset = writer.reserve(i & 127);
         writer.bytes[offset] = i & 255;
         writer.publish(1 + (i & 7), 1);
-        if ((i & 3) === 3) reader.poll(handler, 8);
+        if ((i & 7) === 3) reader.poll(handler, 8);
+        else if ((i & 7) === 7 && mailbox.hasWork()) mailbox.drain(handlers, 8);
       }
       reader.poll(handler, 1000);
     };

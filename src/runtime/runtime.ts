@@ -26,6 +26,10 @@ import type { ActorNodeSpec, SupervisorNodeSpec, TreeNodeSpec } from './supervis
 import { TradingGate, beatSupervisor, closeForShutdown, createTradingGate, forceHalt } from './trading-gate.js';
 import { toTreeNode, findTreeNode } from './tree-view.js';
 import { buildWiring, type ActorWiring } from './wiring.js';
+import type { Bot4Config } from '../config/schema.js';
+import type { Logging } from '../logging/logger.js';
+import { gpioConfigSchema } from '../safety/gpio-panel.js';
+import { parseTreeSpec } from './supervision/tree-spec.js';
 
 export interface RuntimeOptions {
   tree: SupervisorNodeSpec;
@@ -341,4 +345,19 @@ export class Runtime implements AdminBackend {
     if (!node) throw new AdminError('not_found', `no node at "${path}"; paths look like "${this.options.tree.path}/<child>/…" (see the tree command)`);
     return node;
   }
+}
+
+/** `bot4 start`'s entry: a validated config and the process log in, a running runtime out. */
+export function startRuntime(config: Bot4Config, { logger, logging }: { logger: Logger; logging: Logging }): Promise<Runtime> {
+  const killswitch = (config.killswitch ?? {}) as { gpio?: unknown };
+  return Runtime.start({
+    tree: parseTreeSpec(config.tree),
+    seed: config.runtime.seed,
+    logger,
+    workerLogPort: () => logging.workerLogPort(),
+    logLevel: logging.level,
+    gpio: gpioConfigSchema.parse(killswitch.gpio ?? {}),
+    shutdownDeadlineMs: config.runtime.shutdown_deadline_ms,
+    cancelOpenOrdersOnExit: config.runtime.exit_policy.cancel_open_orders,
+  });
 }

@@ -53,6 +53,8 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
   let exit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (exit = resolve));
   let runtime: AdminBackend | undefined;
+  /** Set while the runtime starts, so a shutdown requested meanwhile waits for it and stops it. */
+  let runtimeStarting: Promise<AdminBackend> | undefined;
   let admin: AdminServer | undefined;
   let shuttingDown: Promise<void> | undefined;
 
@@ -61,7 +63,8 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
       log.info({ reason }, 'shutdown started');
       const watchdog = setTimeout(() => void overrun(), config.runtime.shutdown_deadline_ms + SHUTDOWN_GRACE_MS);
       try {
-        await runtime?.shutdown(reason);
+        const started = runtime ?? (await runtimeStarting?.catch(() => undefined));
+        await started?.shutdown(reason);
         await admin?.close();
         log.info({ reason }, 'shutdown complete');
       } catch (e) {
@@ -114,7 +117,9 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
   try {
     // Loaded only now: a bad config or a busy socket is reported without loading the actor runtime.
     const { startRuntime } = await import('../runtime/runtime.js');
-    const started: AdminBackend = await startRuntime(config, { logger: log, logging });
+    const starting: Promise<AdminBackend> = startRuntime(config, { logger: log, logging });
+    runtimeStarting = starting;
+    const started = await starting;
     runtime = started;
     backend.attach(started);
   } catch (e) {

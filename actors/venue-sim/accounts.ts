@@ -57,10 +57,6 @@ export class Ledger {
     }
   }
 
-  accountNames(): string[] {
-    return [...this.byName.keys()];
-  }
-
   /** The account owning an API key, with its secret, or undefined for an unknown key. */
   credentials(apiKey: string): { name: string; secret: string } | undefined {
     const account = this.byApiKey.get(apiKey);

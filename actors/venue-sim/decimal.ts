@@ -57,6 +57,3 @@ export function floorToStep(value: bigint, step: bigint): bigint {
 
 export const minBig = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 export const maxBig = (a: bigint, b: bigint): bigint => (a > b ? a : b);
-
-/** Units to a JS number, for statistics only (never for the ledger). */
-export const toNumber = (units: bigint): number => Number(units) / Number(UNIT);

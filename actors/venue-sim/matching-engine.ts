@@ -56,7 +56,7 @@ export interface NewOrder {
 }
 
 export type EngineEvent =
-  | { readonly kind: 'execution'; readonly order: Readonly<Order>; readonly executionType: ExecutionType; readonly fill?: Fill; readonly cancelledClientOrderId?: string }
+  | { readonly kind: 'execution'; readonly order: Readonly<Order>; readonly executionType: ExecutionType; readonly fill?: Fill; readonly cancelClientOrderId?: string }
   | { readonly kind: 'balances'; readonly account: string; readonly assets: readonly string[]; readonly time: number };
 
 export interface PlacedOrder {
@@ -100,8 +100,10 @@ interface TakerIntent {
   readonly quoteBudget: bigint | undefined;
 }
 
+/** Binance generates a client id for a cancel when none is given. */
+export const defaultCancelId = (order: Readonly<Order>): string => `cancel-${order.orderId}`;
+
 const oppositeBookSide = (side: OrderSide): BookSide => (side === 'BUY' ? 'ask' : 'bid');
-const ownBookSide = (side: OrderSide): BookSide => (side === 'BUY' ? 'bid' : 'ask');
 /** True when a maker at `price` is acceptable to a taker of `side` with limit `limit`. */
 const withinLimit = (side: OrderSide, price: bigint, limit: bigint | undefined): boolean =>
   limit === undefined || (side === 'BUY' ? price <= limit : price >= limit);
@@ -202,12 +204,13 @@ export class MatchingEngine {
     return { order, fills };
   }
 
-  cancelOrder(account: string, symbol: string, ref: OrderRef): Readonly<Order> {
+  /** Cancels an open order; `cancelClientOrderId` names the cancel (Binance's newClientOrderId), default `cancel-<orderId>`. */
+  cancelOrder(account: string, symbol: string, ref: OrderRef, cancelClientOrderId?: string): Readonly<Order> {
     this.spec(symbol);
     const order = this.lookup(account, symbol, ref);
     if (!order || !isOpen(order)) throw errors.unknownOrderOnCancel();
     this.books.get(symbol)?.own(order.side).remove(order);
-    this.finish(order, 'CANCELED');
+    this.finish(order, 'CANCELED', cancelClientOrderId ?? defaultCancelId(order));
     this.flush();
     return order;
   }
@@ -216,7 +219,7 @@ export class MatchingEngine {
     const cancelled: Order[] = [];
     for (const order of this.openOrders(account, symbol)) {
       this.books.get(symbol)?.own(order.side).remove(order as Order);
-      this.finish(order as Order, 'CANCELED');
+      this.finish(order as Order, 'CANCELED', defaultCancelId(order));
       cancelled.push(order as Order);
     }
     this.flush();
@@ -391,7 +394,7 @@ export class MatchingEngine {
       // A taker user consumes the market's liquidity here; when the market is the taker
       // (rules 2 and 3) its side has already been accounted for by the caller.
       if (role === 'taker') liquidity?.consume(oppositeBookSide(order.side), price, qty);
-      this.settleExternal(spec, order.side, price, qty, quoteQty);
+      this.settleExternal(spec, order.side, qty, quoteQty);
     }
     const fill = this.settle(spec, order, tradeId, price, qty, quoteQty, role === 'maker', time, completes);
     if (counterparty) this.settle(spec, counterparty, tradeId, price, qty, quoteQty, true, time);
@@ -399,7 +402,7 @@ export class MatchingEngine {
   }
 
   /** The market as counterparty: it gives what the user's order receives and takes what it pays. */
-  private settleExternal(spec: SymbolSpec, userSide: OrderSide, _price: bigint, qty: bigint, quoteQty: bigint): void {
+  private settleExternal(spec: SymbolSpec, userSide: OrderSide, qty: bigint, quoteQty: bigint): void {
     const ledger = this.options.ledger;
     if (userSide === 'BUY') {
       ledger.bookExternal(spec.baseAsset, -qty);
@@ -449,12 +452,12 @@ export class MatchingEngine {
   }
 
   /** Ends an open order: whatever it still had reserved goes back to free. */
-  private finish(order: Order, status: 'CANCELED' | 'EXPIRED'): void {
+  private finish(order: Order, status: 'CANCELED' | 'EXPIRED', cancelClientOrderId?: string): void {
     const time = this.options.now();
     order.status = status;
     order.updateTime = time;
     this.releaseLocked(order, time);
-    this.execution(order, status);
+    this.execution(order, status, undefined, cancelClientOrderId);
   }
 
   private releaseLocked(order: Order, time: number): void {
@@ -486,8 +489,12 @@ export class MatchingEngine {
     return order && isOpen(order) ? order : undefined;
   }
 
-  private execution(order: Order, executionType: ExecutionType, fill?: Fill): void {
-    this.pendingExecutions.push({ kind: 'execution', order: { ...order }, executionType, ...(fill ? { fill } : {}) });
+  private execution(order: Order, executionType: ExecutionType, fill?: Fill, cancelClientOrderId?: string): void {
+    this.pendingExecutions.push({
+      kind: 'execution', order: { ...order }, executionType,
+      ...(fill ? { fill } : {}),
+      ...(cancelClientOrderId !== undefined ? { cancelClientOrderId } : {}),
+    });
   }
 
   private touch(account: string, asset: string): void {
@@ -509,4 +516,3 @@ export class MatchingEngine {
   }
 }
 
-export { ownBookSide, oppositeBookSide };

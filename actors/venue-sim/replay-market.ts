@@ -37,7 +37,6 @@ export class ReplayMarket implements MarketSource {
   /** Settles when the recording has been played to its end (or stop() was called). */
   readonly finished: Promise<void>;
   readonly liquidity: MarketLiquidity;
-  recordsPlayed = 0;
 
   constructor(
     private readonly spec: SymbolSpec,
@@ -131,10 +130,7 @@ export class ReplayMarket implements MarketSource {
       }
       if (this.stopped) return;
       const event = this.toEvent(record);
-      if (event) {
-        this.recordsPlayed++;
-        sink(event);
-      }
+      if (event) sink(event);
     };
     try {
       for (const record of buffered) {

@@ -1,6 +1,6 @@
 import { BinanceError, errors } from './binance-errors.js';
 import { formatDecimal } from './decimal.js';
-import type { OrderRef } from './matching-engine.js';
+import { defaultCancelId, type OrderRef } from './matching-engine.js';
 import { cancelledOrderJson, myTradeJson, newOrderJson, queriedOrderJson } from './order-json.js';
 import type { OrderKind, OrderSide, TimeInForce } from './order-types.js';
 import { RequestParams } from './request-params.js';
@@ -225,8 +225,8 @@ function cancelOrder(venue: Venue, params: RequestParams, name: string): unknown
   const cancelId = params.optional('newClientOrderId');
   params.oneOf('cancelRestrictions', ['ONLY_NEW', 'ONLY_PARTIALLY_FILLED'], () => errors.illegalCharacters('cancelRestrictions'));
   params.assertAllRead();
-  const order = venue.engine.cancelOrder(name, spec.symbol, ref);
-  return cancelledOrderJson(order, cancelId ?? `cancel-${order.orderId}`, order.updateTime);
+  const order = venue.engine.cancelOrder(name, spec.symbol, ref, cancelId);
+  return cancelledOrderJson(order, cancelId ?? defaultCancelId(order), order.updateTime);
 }
 
 function openOrders(venue: Venue, params: RequestParams, name: string): unknown {
@@ -238,7 +238,7 @@ function openOrders(venue: Venue, params: RequestParams, name: string): unknown 
 function cancelOpenOrders(venue: Venue, params: RequestParams, name: string): unknown {
   const spec = symbolParam(venue, params);
   params.assertAllRead();
-  return venue.engine.cancelAll(name, spec.symbol).map((order) => cancelledOrderJson(order, `cancel-${order.orderId}`, order.updateTime));
+  return venue.engine.cancelAll(name, spec.symbol).map((order) => cancelledOrderJson(order, defaultCancelId(order), order.updateTime));
 }
 
 function myTrades(venue: Venue, params: RequestParams, name: string): unknown {

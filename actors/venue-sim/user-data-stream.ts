@@ -162,7 +162,7 @@ export function executionReport(event: Extract<EngineEvent, { kind: 'execution' 
     e: 'executionReport',
     E: time,
     s: order.symbol,
-    c: cancelled ? `cancel-${order.orderId}` : order.clientOrderId,
+    c: cancelled ? event.cancelClientOrderId ?? order.clientOrderId : order.clientOrderId,
     S: order.side,
     o: order.type,
     f: order.timeInForce ?? 'GTC',

@@ -8,8 +8,10 @@ export interface Figure {
 
 export interface LatencySummary {
   p50: Figure;
+  p90: Figure;
   p99: Figure;
   p999: Figure;
+  max: Figure;
   /** How the samples were taken (e.g. "round trip / 2"). */
   method: string;
 }
@@ -25,7 +27,7 @@ export function percentile(sorted: ArrayLike<number>, q: number): number {
 export function summarizeLatency(samples: Float64Array, unit: string, method: string): LatencySummary {
   const sorted = Float64Array.from(samples).sort();
   const figure = (q: number): Figure => ({ value: round(percentile(sorted, q)), unit, samples: sorted.length });
-  return { p50: figure(0.5), p99: figure(0.99), p999: figure(0.999), method };
+  return { p50: figure(0.5), p90: figure(0.9), p99: figure(0.99), p999: figure(0.999), max: figure(1), method };
 }
 
 export function round(value: number, digits = 2): number {

@@ -4,6 +4,7 @@ import { startActor, type ActorHandle } from '../../src/runtime/actor-handle.js'
 import type { ActorEventMessage } from '../../src/runtime/actor-protocol.js';
 import { TradingGateWriter, createTradingGate } from '../../src/runtime/trading-gate.js';
 import { buildWiring } from '../../src/runtime/wiring.js';
+import { startVenueTap, type VenueTap } from './venue-tap.js';
 
 /**
  * One exchange actor on its own worker thread, wired by real rings to a frame recorder
@@ -12,6 +13,8 @@ import { buildWiring } from '../../src/runtime/wiring.js';
  */
 export interface ExchangeSystem {
   venue: RunningVenue;
+  /** Everything the actor sends to the venue passes through here (counted). */
+  tap: VenueTap;
   exchange: ActorHandle;
   recorder: ActorHandle;
   sender: ActorHandle;
@@ -43,10 +46,9 @@ export async function startExchangeSystem(options: {
   venue?: VenueOptions;
   config?: Record<string, unknown>;
   gateState?: TradingState;
-  /** Route the actor's sockets through this instead of the emulator (e.g. a tap). */
-  endpoints?: (venue: RunningVenue) => { httpUrl: string; wsUrl: string };
 }): Promise<ExchangeSystem> {
   const venue = await startVenueEmulator({ market: { kind: 'none' }, ...options.venue });
+  const tap = await startVenueTap(venue);
   const sab = createTradingGate();
   const gate = new TradingGateWriter(sab);
   gate.renewLease(3_600_000);
@@ -66,7 +68,7 @@ export async function startExchangeSystem(options: {
     handles.push(recorder);
     const sender = await startActor({ path: 'root/sender', name: 'sender', kind: 'frame-sender', moduleUrl: fixture('frame-sender'), config: {} }, wiring.get('sender')!);
     handles.push(sender);
-    const endpoints = options.endpoints?.(venue) ?? venue;
+    const endpoints = tap;
     const exchange = await startActor(
       {
         path: 'root/venues/test/exchange',
@@ -88,16 +90,18 @@ export async function startExchangeSystem(options: {
     );
     handles.push(exchange);
     return {
-      venue, exchange, recorder, sender, gate, events,
+      venue, tap, exchange, recorder, sender, gate, events,
       received: async () => (await recorder.invoke('received', {}, 10_000)) as { peer: string; kind: string; message: Record<string, unknown> }[],
       health: async () => (await exchange.invoke('health', {}, 10_000)) as Health,
       async close() {
         await Promise.all(handles.map((handle) => handle.stop(5000)));
+        await tap.close();
         await venue.close();
       },
     };
   } catch (error) {
     await Promise.all(handles.map((handle) => handle.kill()));
+    await tap.close();
     await venue.close();
     throw error;
   }

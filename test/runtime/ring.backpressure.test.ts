@@ -79,7 +79,7 @@ describe('full ring under fail', () => {
 describe('full ring under block', () => {
   it('waits until the consumer thread frees space, then completes', async () => {
     const { sab, writer } = fullRing('block', 30_000);
-    const workerData: ConsumerWorkerData = { role: 'drain-when-producer-blocks', ring: sab };
+    const workerData: ConsumerWorkerData = { role: 'drain-when-producer-blocks', ring: sab, frames: 4 };
     const consumer = new Worker(consumerWorkerUrl, { workerData });
     const drained = once(consumer, 'message');
     try {

@@ -174,6 +174,7 @@ function health(state: State, ctx: Ctx) {
     userStream: state.userStream ? { up: state.userStream.isUp, failures: state.userStream.failures } : { up: false, disabled: true },
     orders: { ...state.executor.counters, ...state.executor.tracker.counters, open: state.executor.tracker.openOrders().length },
     gate: tradingStateName(ctx.gate.read()),
+    lastTradingStateFrame: state.lastTradingState === null ? null : tradingStateName(state.lastTradingState),
   };
 }
 
@@ -276,6 +277,9 @@ export default defineActor<ExchangeConfig, State>({
         onMalformed(reason, detail) {
           state.health.countError(`malformed:${reason}`, detail);
           ctx.log.warn({ reason }, `dropped a malformed market message: ${detail}`);
+        },
+        onUnknownSymbol(symbol) {
+          if (!state.validator.knownSymbol(symbol)) ctx.log.warn({ symbol }, `dropped market data for ${symbol}: not one of this actor's instruments`);
         },
         onGap(instrument, detail) {
           state.validator.forgetMid(instrument.nativeId);

@@ -29,6 +29,8 @@ export interface FeedSink {
   /** Any stream event (the stale detector's food). */
   onData(): void;
   onMalformed(reason: MalformedReason, detail: string): void;
+  /** An event for a symbol outside the instrument whitelist: dropped. */
+  onUnknownSymbol(symbol: string): void;
   onGap(instrument: FeedInstrument, detail: string): void;
   onConnection(up: boolean, detail: string): void;
   onPingRtt(ms: number): void;
@@ -174,8 +176,7 @@ export class MarketFeed {
         return;
       case 'depth': {
         const instrument = this.byNativeId.get(message.symbol);
-        // The sink's validator counts symbols outside the whitelist; nothing else to do with them.
-        if (!instrument) return this.options.sink.onMalformed('bad-shape', `depthUpdate for ${message.symbol}, which this actor does not trade`);
+        if (!instrument) return this.options.sink.onUnknownSymbol(message.symbol);
         this.noteData();
         const sync = this.syncs.get(instrument.nativeId)!;
         const outcome = sync.onDiff({
@@ -190,7 +191,7 @@ export class MarketFeed {
       }
       case 'trade': {
         const instrument = this.byNativeId.get(message.symbol);
-        if (!instrument) return this.options.sink.onMalformed('bad-shape', `trade for ${message.symbol}, which this actor does not trade`);
+        if (!instrument) return this.options.sink.onUnknownSymbol(message.symbol);
         this.noteData();
         this.options.sink.onTrade(instrument, message, receiveTsUs);
         return;

@@ -30,6 +30,7 @@ export interface Health {
   market: { connected: boolean; connects: number; reconnects: number; stale: boolean; staleEpisodes: number; malformed: Record<string, number> };
   books: Record<string, { live: boolean; lastUpdateId: number; gaps: number; snapshots: number; diffsApplied: number; bestBid: number | null; bestAsk: number | null }>;
   rateLimit: { hits: number; blockedForMs: number };
+  validation: Record<string, number>;
   orders: { gateRefusals: Record<string, number>; haltCancels: number; open: number };
   errors: Record<string, number>;
   latency: { rest: { count: number; p50Ms: number | null; p99Ms: number | null }; ws: { count: number } };

@@ -40,7 +40,8 @@ describe('exchange actor resilience against the emulator', () => {
     const before = await s.health();
     expect(s.tap.injectMarketText('{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","s":"BTCUSDT","U":"x"')).toBe(1);
     expect(s.tap.injectMarketText(JSON.stringify({ stream: 'btcusdt@depth@100ms', data: { e: 'depthUpdate', E: 1, s: 'BTCUSDT', U: 1, u: 2, b: [['100', '-3']], a: [] } }))).toBe(1);
-    const after = await waitFor(() => s.health(), (h) => h.market.malformed['bad-json'] === 1 && h.market.malformed['negative-size'] === 1, 'both malformed messages counted');
+    expect(s.tap.injectMarketText(JSON.stringify({ stream: 'dogeusdt@trade', data: { e: 'trade', E: 1, s: 'DOGEUSDT', t: 1, p: '0.1', q: '5', T: 1, m: false } }))).toBe(1);
+    const after = await waitFor(() => s.health(), (h) => h.market.malformed['bad-json'] === 1 && h.market.malformed['negative-size'] === 1 && h.validation.unknownSymbol === 1, 'malformed messages and the stranger symbol counted');
     expect(after.market.connects).toBe(before.market.connects); // no reconnect needed
     await live('diffs applied after the garbage', after.books.BTCUSDT!.diffsApplied + 3);
     expect(s.exchange.isAlive()).toBe(true);

@@ -29,7 +29,7 @@
  * limit: a side's size is capped so that a full fill of it plus every other open order on that
  * side keeps |q| ≤ maxInventory; a side with no room is not quoted (its live quote is
  * cancelled). Quotes are pulled while the book is stale, unusable (crossed, one-sided) or the
- * model is warming up.
+ * model is warming up, and on stop.
  */
 import { z } from 'zod';
 import { roundPrice, roundQty, type InstrumentSpec } from '../../src/domain/instrument.js';
@@ -185,6 +185,11 @@ export class AvellanedaStoikovStrategy implements Strategy {
 
   onTimer(ctx: StrategyContext): void {
     this.requote(ctx);
+  }
+
+  /** Resting quotes must not outlive the strategy. */
+  onStop(ctx: StrategyContext): void {
+    this.pull('stopping', ctx);
   }
 
   describe(): Record<string, unknown> {

@@ -154,6 +154,11 @@ export class CrossVenueArbitrageStrategy implements Strategy {
       .subscribe(([a, b]) => this.consider(a, b, ctx));
   }
 
+  onStop(): void {
+    this.subscription?.unsubscribe();
+    this.streams.complete();
+  }
+
   onBook(book: Readonly<BookTop>): void {
     if (this.subscription === undefined) throw new Error(`${CROSS_VENUE_ARBITRAGE}: onStart must run before the first book (StrategyDriver.start)`);
     this.streams.push(book);

@@ -9,7 +9,7 @@
  * strategy needs no locks, and two runs fed the same messages and clock emit the same intents.
  *
  * Events in:  onStart, onBook (BookTop), onTrade (Trade), onOrderUpdate (ExecutionReport),
- *             onFill (Fill), onTimer.
+ *             onFill (Fill), onTimer, onStop.
  * Actions out: ctx.submit(...) -> intentId, ctx.cancel(intentId).
  *
  * Messages handed to callbacks may be objects the runtime reuses for the next frame: read
@@ -134,6 +134,11 @@ export interface Strategy {
   onFill?(fill: Readonly<Fill>, order: Readonly<OrderView>, ctx: StrategyContext): void;
   /** Called on the actor's timer (its period is actor config). */
   onTimer?(ctx: StrategyContext): void;
+  /**
+   * The actor is stopping gracefully: cancel what should not outlive the strategy (resting
+   * quotes) and release subscriptions. Orders sent here still go through risk and the gate.
+   */
+  onStop?(ctx: StrategyContext): void;
   /** JSON-serialisable state for `actor.get` and the admin tree. */
   describe?(): Record<string, unknown>;
 }

@@ -127,6 +127,10 @@ export class StrategyDriver {
     this.strategy.onStart?.(this.context);
   }
 
+  stop(): void {
+    this.strategy.onStop?.(this.context);
+  }
+
   /** Returns false for a market the strategy did not subscribe to. */
   onBook(book: Readonly<BookTop>): boolean {
     const key = marketKey(book.venue, book.instrument);

@@ -18,6 +18,11 @@
  * rounded down to the step), exits reduce-only for the whole position. One order at a time:
  * signals are ignored while an entry or exit is in flight. An exit that fills only partly is
  * sent again for the rest on the next trade or bar.
+ *
+ * Restart: a strategy that starts with a position (seeded by the actor from its books) adopts
+ * it as LONG or SHORT. Its stop is gone with the old process, so the first bar with an ATR
+ * sets a new one at close ∓ multiple × ATR; until then the risk monitor's mandatory stop loss
+ * is the only protection.
  */
 import { z } from 'zod';
 import { roundPrice } from '../../src/domain/instrument.js';
@@ -93,6 +98,13 @@ export class TrendEmaRsiStrategy implements Strategy {
     this.bars = new TimeBarBuilder(p.barIntervalMs, (bar) => this.closedBars.push(bar));
   }
 
+  onStart(ctx: StrategyContext): void {
+    const position = ctx.position(this.params.venue, this.params.instrument);
+    if (position === 0) return;
+    this.state = position > 0 ? 'LONG' : 'SHORT';
+    ctx.log.warn('trend.adoptedPosition', { position, note: 'no stop until the ATR is warm' });
+  }
+
   onTrade(trade: Readonly<Trade>, ctx: StrategyContext): void {
     this.bars.addTrade(trade);
     this.drainBars(ctx);
@@ -123,7 +135,10 @@ export class TrendEmaRsiStrategy implements Strategy {
     if (this.state === 'LONG' && crossDown) this.exit('opposite-cross', ctx);
     else if (this.state === 'SHORT' && crossUp) this.exit('opposite-cross', ctx);
     this.retryExit(ctx);
-    if (this.state === 'LONG' || this.state === 'SHORT') this.trail(bar.close, atr, ctx);
+    if (this.state === 'LONG' || this.state === 'SHORT') {
+      if (this.stop === undefined) this.protectAdopted(bar.close, atr, ctx);
+      else this.trail(bar.close, atr, ctx);
+    }
 
     if (this.state !== 'FLAT' || rsi === undefined || atr === undefined) return;
     const p = this.params;
@@ -201,6 +216,14 @@ export class TrendEmaRsiStrategy implements Strategy {
     const distance = this.params.atrStopMultiple * atr;
     if (this.state === 'LONG') this.stop = Math.max(this.stop, roundPrice(spec, close - distance, 'down'));
     else this.stop = Math.min(this.stop, roundPrice(spec, close + distance, 'up'));
+  }
+
+  private protectAdopted(close: number, atr: number | undefined, ctx: StrategyContext): void {
+    if (atr === undefined || atr <= 0) return;
+    const spec = ctx.instrument(this.params.venue, this.params.instrument);
+    const distance = this.params.atrStopMultiple * atr;
+    this.stop = this.state === 'LONG' ? roundPrice(spec, close - distance, 'down') : roundPrice(spec, close + distance, 'up');
+    ctx.log.info('trend.adoptedStop', { stop: this.stop, close, atr });
   }
 
   private exit(reason: ExitReason, ctx: StrategyContext): void {

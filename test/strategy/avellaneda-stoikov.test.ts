@@ -155,6 +155,13 @@ describe('A–S market maker', () => {
     expect(h.strategy.describe()).toMatchObject({ pulled: 'book stale' });
   });
 
+  it('cancels its quotes when the actor stops', () => {
+    const h = warmUp();
+    h.driver.stop();
+    expect(h.sink.cancels.map((c) => c.intentId)).toEqual([1, 2]);
+    expect(h.sink.intents).toHaveLength(2);
+  });
+
   it('estimates k as 1 / mean trade depth from the mid', () => {
     const strategy = new AvellanedaStoikovStrategy({ ...params, k: 'estimate', kDecay: 0.5, minKSamples: 3 });
     const h = harness(strategy);

@@ -194,6 +194,13 @@ describe('cross-venue arbitrage strategy', () => {
     expect(h.sink.intents.map((i) => [i.venue, i.side, i.price])).toEqual([[B, Side.BUY, 100], [A, Side.SELL, 100.26]]);
   });
 
+  it('stops evaluating books once stopped', () => {
+    const h = setup();
+    h.driver.stop();
+    h.books(100.26);
+    expect(h.sink.intents).toEqual([]);
+  });
+
   it('refuses bad parameters naming them', () => {
     expect(() => parseCrossVenueArbitrageParams({ ...params, venueB: A })).toThrow(/venueB: must differ from venueA \(1\)/);
     expect(() => parseCrossVenueArbitrageParams({ ...params, takerFeeBpsA: -1 })).toThrow(/takerFeeBpsA: /);

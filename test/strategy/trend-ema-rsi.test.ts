@@ -144,6 +144,22 @@ describe('trend EMA/RSI: known crossover', () => {
     expect(h.sink.intents).toHaveLength(1);
   });
 
+  it('adopts a position it starts with and protects it at the first bar with an ATR', () => {
+    const strategy = new TrendEmaRsiStrategy(small);
+    const h = harness(strategy, { positions: [{ venue: 1, instrument: 1, qty: 2, avgPrice: 20 }] });
+    expect(strategy.currentState).toBe('LONG');
+    SERIES.slice(0, 2).forEach((bar) => strategy.onBar(bar, h.driver.context));
+    expect(strategy.stopPrice).toBeUndefined();
+    strategy.onBar(SERIES[2]!, h.driver.context);
+    // ATR(3) after bar 3 = 4/3: stop = 18 − 2 × 4/3 = 15.3333 -> 15.33
+    expect(strategy.stopPrice).toBe(15.33);
+    expect(h.sink.intents).toEqual([]);
+    // Bar 4 (low 16.5) does not touch it, bar 5 (low 15.5) neither; a trade at 15.33 does.
+    strategy.onBar(SERIES[3]!, h.driver.context);
+    h.driver.onTrade(trade(1, 1, 15.33, SERIES[4]!.startMs + 1));
+    expect(h.sink.intents[0]).toMatchObject({ side: Side.SELL, qty: 2, reduceOnly: 1 });
+  });
+
   it('refuses bad parameters naming them', () => {
     expect(() => parseTrendEmaRsiParams({ ...small, emaFast: 21, emaSlow: 9 })).toThrow(/emaFast: must be smaller than emaSlow \(9\)/);
     expect(() => parseTrendEmaRsiParams({ ...small, rsiConfirm: 80, rsiOverbought: 70 })).toThrow(/rsiConfirm: must be smaller than rsiOverbought \(70\)/);

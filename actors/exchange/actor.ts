@@ -230,7 +230,7 @@ export default defineActor<ExchangeConfig, State>({
     const marketPeers = peersFor(ctx, config.routes.market_data, 'market_data');
     const reportPeers = peersFor(ctx, config.routes.reports, 'reports');
 
-    // eslint-disable-next-line prefer-const -- the feed's sink needs the state it belongs to
+    // Assigned below, once built: the feed's and executor's callbacks need the state they belong to.
     let state!: State;
     const feedInstruments = [...instruments.values()].map(({ instrument, symbol, nativeId }) => ({ instrument, symbol, nativeId }));
     const feed = new MarketFeed({

@@ -107,6 +107,25 @@ describe('ring input validation', () => {
   });
 });
 
+describe('abandoning a reservation', () => {
+  it('leaves nothing visible and lets the next reserve take the same place, wrap padding included', () => {
+    const sab = createRing({ capacityBytes: 256 });
+    const writer = new RingWriter(sab);
+    const reader = new RingReader(sab);
+    for (let i = 0; i < 3; i++) writer.push(1, 0, new Uint8Array(56)); // 64-byte frames: write position 192
+    reader.poll(new Collector(), 3);
+    const wrapped = writer.reserve(100); // needs padding at 192 and the frame at 0
+    writer.abandon();
+    expect(reader.isEmpty()).toBe(true);
+    expect(writer.depthBytes()).toBe(0);
+    expect(writer.reserve(100)).toBe(wrapped);
+    writer.publish(2, 0);
+    const collector = new Collector();
+    expect(reader.poll(collector, 10)).toBe(1);
+    expect(collector.frames[0]!.type).toBe(2);
+  });
+});
+
 describe('ring hot path', () => {
   it('allocates nothing in reserve/publish/poll, doorbell ring and mailbox drain', async () => {
     const sab = createRing({ capacityBytes: 4096, initialIndex: 2 ** 32 - 1024 });

@@ -11,6 +11,12 @@ export type Queryable = pg.Pool | pg.PoolClient | pg.Client;
 export async function withTransaction<T>(db: Queryable, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
   const client = db instanceof pg.Pool ? await db.connect() : db;
   let broken: Error | undefined;
+  // a checked-out pooled client has no 'error' listener, and a socket dying under it (server stopped)
+  // would otherwise be an uncaught exception; the failing query reports the error to the caller
+  const onSocketError = (error: Error): void => {
+    broken = error;
+  };
+  client.on('error', onSocketError);
   try {
     await client.query('BEGIN');
     try {
@@ -20,11 +26,12 @@ export async function withTransaction<T>(db: Queryable, work: (client: pg.Client
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: unknown) => {
         // the connection itself is gone; a pooled client must then be discarded, not reused
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+        broken ??= rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
       });
       throw error;
     }
   } finally {
+    client.off('error', onSocketError);
     if (db instanceof pg.Pool) (client as pg.PoolClient).release(broken);
   }
 }

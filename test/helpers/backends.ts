@@ -92,7 +92,7 @@ async function startPglite(): Promise<RunningBackend> {
  * about a second. Built under a private name and renamed into place, so parallel test files never see
  * half of it.
  */
-async function pgliteTemplate(): Promise<string> {
+export async function pgliteTemplate(): Promise<string> {
   const manifest = join(packageRoot(), 'node_modules', '@electric-sql', 'pglite', 'package.json');
   const { version } = JSON.parse(readFileSync(manifest, 'utf8')) as { version: string };
   const template = join(tmpdir(), `bot4-pglite-template-${version}`);

@@ -72,15 +72,20 @@ export interface VenueHealth {
 }
 
 /**
- * `status`: the trading state and why, venues and their health; positions, open orders
- * and PnL are shaped by the trading issues and relayed as the runtime reports them.
+ * `status`: the trading state and why, venues and their health, positions, open orders
+ * and PnL. Each comes from the actor that owns it (exchange actors, the risk monitor, the
+ * order manager); a section whose actor is not in the tree, or did not answer, is null
+ * and `unavailable` says why — an empty list always means "none", never "unknown".
  */
 export interface StatusReport {
   readonly trading: TradingStateReport;
-  readonly venues: readonly VenueHealth[];
-  readonly positions: readonly unknown[];
-  readonly openOrders: readonly unknown[];
+  readonly venues: readonly VenueHealth[] | null;
+  readonly positions: readonly unknown[] | null;
+  readonly openOrders: readonly unknown[] | null;
   readonly pnl: unknown;
+  /** The kill switch's GPIO panel and the gate word as the supervisor reads them. */
+  readonly safety: unknown;
+  readonly unavailable: readonly string[];
 }
 
 export type EventListener = (event: AdminEvent) => void;

@@ -82,15 +82,15 @@ function paint(text: string, code: string, colour: boolean): string {
 
 export function formatStatus(status: StatusReport, colour: boolean): string {
   const stateColour = status.trading.state === 'ACTIVE' ? ANSI.green : status.trading.state === 'HALTED' ? ANSI.red : ANSI.yellow;
+  const section = <T>(title: string, items: readonly T[] | null, show: (item: T) => string): string[] =>
+    items === null ? [`${title.padEnd(9)} not available`] : [`${title.padEnd(9)} ${items.length === 0 ? '(none)' : items.length}`, ...items.map((i) => `  ${show(i)}`)];
   const lines = [
     `trading   ${paint(status.trading.state, stateColour, colour)} since ${status.trading.since} — ${status.trading.reason}`,
-    `venues    ${status.venues.length === 0 ? '(none)' : ''}`.trimEnd(),
-    ...status.venues.map((v) => `  ${v.name.padEnd(16)} ${v.status}${v.detail ? ` — ${v.detail}` : ''}`),
-    `positions ${status.positions.length}`,
-    ...status.positions.map((p) => `  ${JSON.stringify(p)}`),
-    `orders    ${status.openOrders.length} open`,
-    ...status.openOrders.map((o) => `  ${JSON.stringify(o)}`),
-    `pnl       ${JSON.stringify(status.pnl)}`,
+    ...section('venues', status.venues, (v) => `${v.name.padEnd(16)} ${v.status}${v.detail ? ` — ${v.detail}` : ''}`),
+    ...section('positions', status.positions, (p) => JSON.stringify(p)),
+    ...section('orders', status.openOrders, (o) => JSON.stringify(o)),
+    `pnl       ${status.pnl === null ? 'not available' : JSON.stringify(status.pnl)}`,
+    ...status.unavailable.map((why) => `  (${why})`),
   ];
   return `${lines.join('\n')}\n`;
 }

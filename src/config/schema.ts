@@ -4,10 +4,11 @@
  * Keys are snake_case so that an environment override `BOT4_ADMIN__SOCKET_PATH` maps to
  * `admin.socket_path` without guessing. Sections this issue owns are strict (an unknown
  * key is an error: a typo must not be silently ignored); sections later issues will
- * define (venues, killswitch) stay open records until those issues make them strict.
+ * define (venues) stay open records until those issues make them strict.
  */
 import { z } from 'zod';
 import { parseTreeSpec, TreeSpecError } from '../runtime/supervision/tree-spec.js';
+import { gpioConfigSchema } from '../safety/gpio-panel.js';
 
 const positiveInt = () => z.number().int().positive();
 
@@ -17,8 +18,17 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const runtimeSchema = z.strictObject({
   /** Seeds every generator in the process (actors fork their own streams from it). */
   seed: z.number().int().min(0).max(0xffffffff).default(1),
-  /** How often actors prove liveness; a hung actor is detected from missed beats. */
-  heartbeat_ms: positiveInt().default(1000),
+  /**
+   * How often the supervisor's event loop beats in shared memory: the kill switch's dead
+   * man's switch trips when the beats stop, and the GPIO LEDs refresh on each beat.
+   * (Actors' own heartbeats are per actor in the tree: heartbeat_timeout_ms.)
+   */
+  heartbeat_ms: positiveInt().max(60_000).default(100),
+  /**
+   * Actor kinds implemented outside actors/ — e.g. a strategy of your own in one file:
+   * kind -> path of its compiled module (.js), relative to the checkout root.
+   */
+  actor_modules: z.record(z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'actor kinds are lower-case letters, digits and -'), z.string().min(1)).default({}),
   /** Upper bound on a graceful shutdown; past it the process says what it still waits for. */
   shutdown_deadline_ms: positiveInt().default(15_000),
   exit_policy: z
@@ -83,7 +93,8 @@ export const databaseSchema = z.looseObject({
     .optional(),
 });
 
-export const killswitchSchema = z.record(z.string(), z.unknown()).default({});
+/** The kill switch's main-thread side: its GPIO panel (the actor's own settings live in its tree node). */
+export const killswitchSchema = z.strictObject({ gpio: gpioConfigSchema.prefault({}) }).prefault({});
 
 export const configSchema = z.strictObject({
   runtime: runtimeSchema.prefault({}),

@@ -28,8 +28,9 @@ import { toTreeNode, findTreeNode } from './tree-view.js';
 import { buildWiring, type ActorWiring } from './wiring.js';
 import type { Bot4Config } from '../config/schema.js';
 import type { Logging } from '../logging/logger.js';
-import { gpioConfigSchema } from '../safety/gpio-panel.js';
-import { parseTreeSpec } from './supervision/tree-spec.js';
+import { packageRoot } from './package-root.js';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export interface RuntimeOptions {
   tree: SupervisorNodeSpec;
@@ -283,13 +284,41 @@ export class Runtime implements AdminBackend {
   }
 
   async status(): Promise<StatusReport> {
+    const unavailable: string[] = [];
+    const ask = async (kind: string, what: string): Promise<Record<string, unknown>[]> => {
+      const nodes = actorNodes(this.options.tree).filter((a) => a.kind === kind);
+      if (nodes.length === 0) {
+        unavailable.push(`${what}: no ${kind} actor in this tree`);
+        return [];
+      }
+      const answers: Record<string, unknown>[] = [];
+      for (const node of nodes) {
+        const handle = this.supervision.handleOf(node.path) as ActorHandle | undefined;
+        if (!handle) {
+          unavailable.push(`${what}: ${node.path} is not running`);
+          continue;
+        }
+        try {
+          answers.push({ path: node.path, ...((await handle.invoke('status', {})) as Record<string, unknown>) });
+        } catch (error) {
+          unavailable.push(`${what}: ${node.path} did not answer (${(error as Error).message})`);
+        }
+      }
+      return answers;
+    };
+    const [exchanges, risk, orders] = [await ask('exchange', 'venues'), await ask('risk', 'positions and PnL'), await ask('order-manager', 'open orders')];
+    const riskStatus = risk[0];
     return {
       trading: await this.tradingReport(),
-      venues: [],
-      positions: [],
-      openOrders: [],
-      pnl: null,
-      ...{ gpio: this.panel?.status() ?? null, gate: { stored: tradingStateName(this.gate.storedState()), effective: tradingStateName(this.gate.read()), leaseUntil: new Date(this.gate.leaseUntilMs()).toISOString() } },
+      venues: exchanges.length ? exchanges.map((e) => ({ name: String(e.venue ?? e.path), status: String(e.health ?? e.state ?? 'unknown'), detail: JSON.stringify(e) })) : null,
+      positions: riskStatus ? ((riskStatus.positions as unknown[]) ?? []) : null,
+      openOrders: orders.length ? orders.flatMap((o) => (o.openOrders as unknown[]) ?? []) : null,
+      pnl: riskStatus ? (riskStatus.pnl ?? null) : null,
+      safety: {
+        gpio: this.panel?.status() ?? null,
+        gate: { stored: tradingStateName(this.gate.storedState()), effective: tradingStateName(this.gate.read()), leaseUntil: new Date(this.gate.leaseUntilMs()).toISOString() },
+      },
+      unavailable,
     };
   }
 
@@ -349,15 +378,17 @@ export class Runtime implements AdminBackend {
 
 /** `bot4 start`'s entry: a validated config and the process log in, a running runtime out. */
 export function startRuntime(config: Bot4Config, { logger, logging }: { logger: Logger; logging: Logging }): Promise<Runtime> {
-  const killswitch = (config.killswitch ?? {}) as { gpio?: unknown };
+  const root = packageRoot();
   return Runtime.start({
-    tree: parseTreeSpec(config.tree),
+    tree: config.tree,
     seed: config.runtime.seed,
     logger,
     workerLogPort: () => logging.workerLogPort(),
     logLevel: logging.level,
-    gpio: gpioConfigSchema.parse(killswitch.gpio ?? {}),
+    gpio: config.killswitch.gpio,
+    heartbeatMs: config.runtime.heartbeat_ms,
     shutdownDeadlineMs: config.runtime.shutdown_deadline_ms,
     cancelOpenOrdersOnExit: config.runtime.exit_policy.cancel_open_orders,
+    actorModules: Object.fromEntries(Object.entries(config.runtime.actor_modules).map(([kind, file]) => [kind, pathToFileURL(resolve(root, file)).href])),
   });
 }

@@ -133,10 +133,10 @@ describe('loadConfig errors', () => {
   it('refuses secrets written in YAML, naming the environment variable to use instead', () => {
     const file = write(
       'secret.yaml',
-      'venues:\n  binance:\n    api_key: AKIA-LEAKED\n    secret: s3cr3t\ndatabase:\n  url: postgres://bot:pw@db/bot4\nkillswitch:\n  webhook: https://user:hunter2@example.com/hook\n',
+      'venues:\n  binance:\n    api_key: AKIA-LEAKED\n    secret: s3cr3t\n  alerts:\n    webhook: https://user:hunter2@example.com/hook\ndatabase:\n  url: postgres://bot:pw@db/bot4\n',
     );
     const issues = issuesOf(() => load(file));
-    expect(issues.map((i) => i.path).sort()).toEqual(['database.url', 'killswitch.webhook', 'venues.binance.api_key', 'venues.binance.secret']);
+    expect(issues.map((i) => i.path).sort()).toEqual(['database.url', 'venues.alerts.webhook', 'venues.binance.api_key', 'venues.binance.secret']);
     expect(issues.find((i) => i.path === 'venues.binance.api_key')!.message).toContain('set BOT4_VENUES__BINANCE__API_KEY or name a file with api_key_file');
     expect(issues.find((i) => i.path === 'database.url')!.message).toContain('DATABASE_URL');
     // the error never repeats the secret it refuses

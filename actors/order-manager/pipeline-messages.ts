@@ -1,0 +1,62 @@
+/**
+ * The rare JSON control frames of the order path that are not about reconciliation
+ * (docs/order-manager.md, "Control frames").
+ *
+ * - `order.cancel`: a strategy asks to cancel one of its intents. strategy -> risk -> order
+ *   manager; risk forwards it unchanged (a cancel only lowers risk, so no check applies).
+ * - `venue.error`: the order manager tells risk about every error a venue answered, including
+ *   the ones it retries and therefore never reports to strategies, so risk can count an API
+ *   error cascade.
+ */
+import { z } from 'zod';
+
+export const ORDER_CANCEL = 'order.cancel';
+export const VENUE_ERROR = 'venue.error';
+
+export interface OrderCancelRequest {
+  type: typeof ORDER_CANCEL;
+  strategy: number;
+  intentId: number;
+}
+
+export interface VenueErrorNotice {
+  type: typeof VENUE_ERROR;
+  venue: number;
+  instrument: number;
+  orderId: number;
+  /** RejectReason code the venue's answer carried. */
+  reason: number;
+  operation: 'submit' | 'cancel' | 'query';
+  atMs: number;
+}
+
+const cancelSchema = z.strictObject({
+  type: z.literal(ORDER_CANCEL),
+  strategy: z.number().int().min(0),
+  intentId: z.number().int().min(0),
+});
+
+const errorSchema = z.strictObject({
+  type: z.literal(VENUE_ERROR),
+  venue: z.number().int().min(0),
+  instrument: z.number().int().min(0),
+  orderId: z.number().int().min(0),
+  reason: z.number().int().min(0),
+  operation: z.enum(['submit', 'cancel', 'query']),
+  atMs: z.number().finite(),
+});
+
+const describeIssues = (what: string, error: z.ZodError): string =>
+  `${what}: ${error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`;
+
+export function parseOrderCancel(message: unknown): OrderCancelRequest {
+  const parsed = cancelSchema.safeParse(message);
+  if (!parsed.success) throw new TypeError(describeIssues(ORDER_CANCEL, parsed.error));
+  return parsed.data;
+}
+
+export function parseVenueErrorNotice(message: unknown): VenueErrorNotice {
+  const parsed = errorSchema.safeParse(message);
+  if (!parsed.success) throw new TypeError(describeIssues(VENUE_ERROR, parsed.error));
+  return parsed.data;
+}

@@ -1,0 +1,154 @@
+/**
+ * The JSON control frames between the order manager and the exchange actors for
+ * reconciliation (docs/order-manager.md, "Venue protocol"). Both sides import this file:
+ * the exchange actor builds snapshots with `snapshotChunks`, the order manager validates
+ * them with `parseVenueSnapshot`.
+ *
+ * order manager --{type:'venue.reconcile', requestId, sinceMs}--> exchange
+ * exchange --{type:'venue.snapshot', requestId, venue, chunk, final, openOrders, fills, error?}--> order manager
+ *
+ * A snapshot may span several frames (a control frame holds at most CONTROL_MAX_BYTES of
+ * JSON): chunks are numbered from 0 and the last has `final: true`. A venue that could not
+ * be read answers one final chunk with `error` set and empty lists.
+ */
+import { z } from 'zod';
+import { Liquidity, Side } from '../../src/domain/messages.js';
+import { CONTROL_MAX_BYTES } from '../../src/runtime/codec/control-frame.js';
+import type { VenueFill, VenueOpenOrder } from './reconcile.js';
+
+export const VENUE_RECONCILE = 'venue.reconcile';
+export const VENUE_SNAPSHOT = 'venue.snapshot';
+
+export interface VenueReconcileRequest {
+  type: typeof VENUE_RECONCILE;
+  /** Echoed in every chunk of the answer. */
+  requestId: string;
+  /** Fills executed at or after this time (venue clock, ms since epoch). */
+  sinceMs: number;
+}
+
+export interface VenueSnapshotFill extends VenueFill {
+  liquidity: Liquidity;
+}
+
+export interface VenueSnapshot {
+  type: typeof VENUE_SNAPSHOT;
+  requestId: string;
+  venue: number;
+  chunk: number;
+  final: boolean;
+  /** Every order open on the venue for the actor's instruments, ours and not ours. */
+  openOrders: VenueOpenOrder[];
+  /** Our account's trades since `sinceMs`, ours and not ours. */
+  fills: VenueSnapshotFill[];
+  /** Set when the venue could not be read: the request failed, nothing is known. */
+  error?: string;
+}
+
+const side = z.union([z.literal(Side.BUY), z.literal(Side.SELL)]);
+const qty = z.number().finite().min(0);
+const id = z.number().int().min(0);
+
+const openOrderSchema = z.strictObject({
+  clientOrderId: z.string(),
+  venueOrderId: id,
+  instrument: id,
+  side,
+  qty,
+  cumQty: qty,
+  price: qty,
+});
+
+const fillSchema = z.strictObject({
+  tradeId: id,
+  clientOrderId: z.string(),
+  venueOrderId: id,
+  instrument: id,
+  side,
+  qty: z.number().finite().positive(),
+  price: z.number().finite().positive(),
+  fee: z.number().finite(),
+  exchangeTsMs: z.number().finite().min(0),
+  liquidity: z.union([z.literal(Liquidity.MAKER), z.literal(Liquidity.TAKER)]),
+});
+
+const snapshotSchema = z.strictObject({
+  type: z.literal(VENUE_SNAPSHOT),
+  requestId: z.string().min(1),
+  venue: id,
+  chunk: id,
+  final: z.boolean(),
+  openOrders: z.array(openOrderSchema),
+  fills: z.array(fillSchema),
+  error: z.string().optional(),
+});
+
+const requestSchema = z.strictObject({
+  type: z.literal(VENUE_RECONCILE),
+  requestId: z.string().min(1).max(200),
+  sinceMs: z.number().finite().min(0),
+});
+
+function issues(what: string, error: z.ZodError): string {
+  return `${what}: ${error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`;
+}
+
+/** The control message's `type`, or undefined when it has none. */
+export function controlType(message: unknown): string | undefined {
+  const type = (message as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? type : undefined;
+}
+
+/** Throws naming the bad field. */
+export function parseVenueSnapshot(message: unknown): VenueSnapshot {
+  const parsed = snapshotSchema.safeParse(message);
+  if (!parsed.success) throw new TypeError(issues('venue.snapshot', parsed.error));
+  return parsed.data as VenueSnapshot;
+}
+
+/** Throws naming the bad field. */
+export function parseReconcileRequest(message: unknown): VenueReconcileRequest {
+  const parsed = requestSchema.safeParse(message);
+  if (!parsed.success) throw new TypeError(issues('venue.reconcile', parsed.error));
+  return parsed.data as VenueReconcileRequest;
+}
+
+/**
+ * Splits one venue's answer into chunks that each encode to at most `maxBytes` of JSON.
+ * Always at least one chunk (an empty venue answers `final: true` with empty lists).
+ */
+export function snapshotChunks(
+  requestId: string,
+  venue: number,
+  openOrders: readonly VenueOpenOrder[],
+  fills: readonly VenueSnapshotFill[],
+  maxBytes: number = CONTROL_MAX_BYTES,
+): VenueSnapshot[] {
+  const chunks: VenueSnapshot[] = [];
+  const fresh = (): VenueSnapshot => ({ type: VENUE_SNAPSHOT, requestId, venue, chunk: chunks.length, final: false, openOrders: [], fills: [] });
+  // Envelope plus a margin for the chunk number and the final flag growing.
+  const envelope = JSON.stringify(fresh()).length + 32;
+  let current = fresh();
+  let size = envelope;
+  const add = (list: 'openOrders' | 'fills', item: VenueOpenOrder | VenueSnapshotFill): void => {
+    const itemBytes = JSON.stringify(item).length + 1;
+    if (envelope + itemBytes > maxBytes) throw new RangeError(`venue.snapshot: one ${list} entry needs ${itemBytes} bytes, more than a frame holds (${maxBytes})`);
+    if (size + itemBytes > maxBytes) {
+      chunks.push(current);
+      current = fresh();
+      size = envelope;
+    }
+    (current[list] as unknown[]).push(item);
+    size += itemBytes;
+  };
+  for (const o of openOrders) add('openOrders', o);
+  for (const f of fills) add('fills', f);
+  current.final = true;
+  chunks.push(current);
+  return chunks;
+}
+
+/** The single-chunk answer of a venue that could not be read. */
+export function snapshotError(requestId: string, venue: number, error: string): VenueSnapshot {
+  return { type: VENUE_SNAPSHOT, requestId, venue, chunk: 0, final: true, openOrders: [], fills: [], error: error.slice(0, 2000) };
+}

@@ -1,0 +1,564 @@
+/**
+ * The risk monitor actor (docs/risk.md): in the order path (every strategy intent passes the
+ * pre-trade checks before the order manager sees it) and watching (positions and PnL from
+ * fills, drawdown from the peak, daily loss, stop loss, slippage, stale or blown-out markets,
+ * venue error cascades -> RiskPanic frames to the kill switch). VaR/ES runs periodically on
+ * a piscina pool, never on the order path.
+ */
+import { join } from 'node:path';
+import { Piscina } from 'piscina';
+import {
+  ExecStatus, PanicKind, RejectReason, Side, rejectReasonName, tradingStateName,
+  type BookTop, type ExecutionReport, type Fill, type OrderIntent, type RiskPanic, type Trade,
+} from '../../src/domain/messages.js';
+import { defineActor, type ActorContext, type FrameEncoder, type Outbox } from '../../src/runtime/actor-definition.js';
+import { executionReportCodec } from '../../src/runtime/codec/execution.js';
+import { orderIntentCodec } from '../../src/runtime/codec/orders.js';
+import { riskPanicCodec } from '../../src/runtime/codec/safety.js';
+import { nowUs } from '../../src/runtime/clock.js';
+import { compiledRoot } from '../../src/runtime/package-root.js';
+import { orderIdFor } from '../order-manager/client-order-id.js';
+import { ORDER_CANCEL, VENUE_ERROR, parseOrderCancel, parseVenueErrorNotice } from '../order-manager/pipeline-messages.js';
+import { controlType } from '../order-manager/venue-protocol.js';
+import { Ledger, unrealisedPnl } from './accounting.js';
+import {
+  EMPTY_API_ERROR_WINDOW, apiErrorCascadeBreach, dailyLossBreach, drawdownBreach, newDrawdownState, recordApiError, slippageBreach,
+  spreadBlowoutBreach, staleQuoteBreach, stopLossBreaches, updateDailyLoss, updateDrawdown,
+  type ApiErrorWindow, type DailyLossState, type DrawdownState, type PanicDescriptor,
+} from './breaches.js';
+import { parseRiskConfig, type RiskConfig } from './config.js';
+import { newSubmitBucket, runPreTradeChecks, takeSubmitToken, type PreTradeContext, type TokenBucket } from './pre-trade-checks.js';
+import type { VarTaskInput, VarTaskResult } from './var-task.js';
+
+type Ctx = ActorContext<RiskConfig>;
+
+interface Book {
+  venue: number;
+  instrument: number;
+  bidPrice: number;
+  askPrice: number;
+  receiveTsUs: number;
+}
+
+interface OpenOrder {
+  venue: number;
+  instrument: number;
+  side: Side;
+  leaves: number;
+  expectedPrice: number;
+}
+
+/** Panics that fire on an event, not on a standing condition, are re-armed after this long. */
+const EVENT_PANIC_REARM_MS = 10_000;
+
+interface State {
+  ledger: Ledger;
+  books: Map<string, Book>;
+  lastTrade: Map<string, number>;
+  staleVenues: Set<number>;
+  openOrders: Map<number, OpenOrder>;
+  /** Expected prices of orders that finished, kept for late fills (bounded). */
+  finishedExpected: Map<number, { expectedPrice: number; side: Side }>;
+  bucket: TokenBucket;
+  drawdown: DrawdownState;
+  lastDrawdown: { drawdown: number; fraction: number };
+  daily: DailyLossState | undefined;
+  apiErrors: Map<number, ApiErrorWindow>;
+  /** Panic key -> when sent; a standing breach is not sent again until it clears. */
+  activePanics: Map<string, number>;
+  panicsSent: { kind: string; venue: number; instrument: number; value: number; threshold: number; atMs: number }[];
+  orderManager: Outbox;
+  killSwitch: Outbox;
+  preTrade: PreTradeContext;
+  report: ExecutionReport;
+  panic: RiskPanic;
+  samples: Map<string, number[]>;
+  pool: Piscina;
+  varRunning: boolean;
+  lastVar: { atMs: number; confidence: number; markets: string[]; samples: number; historical: VarTaskResult; monteCarlo: VarTaskResult } | { atMs: number; error: string } | null;
+  lastTradingState: { state: string; seq: number } | null;
+  counters: {
+    intents: number;
+    approved: number;
+    rejected: Record<string, number>;
+    duplicateIntents: number;
+    badIntents: number;
+    reports: number;
+    fills: number;
+    badFills: number;
+    books: number;
+    trades: number;
+    venueErrors: number;
+    cancelsForwarded: number;
+    ringFull: Record<string, number>;
+    ignoredFrames: number;
+    badControl: number;
+  };
+}
+
+const keyOf = (venue: number, instrument: number): string => `${venue}:${instrument}`;
+const PANIC_NAMES: Record<number, string> = Object.fromEntries(Object.entries(PanicKind).map(([name, code]) => [code, name]));
+const TERMINAL: ReadonlySet<number> = new Set([ExecStatus.FILLED, ExecStatus.CANCELED, ExecStatus.REJECTED, ExecStatus.EXPIRED]);
+
+function count(map: Record<string, number>, key: string): void {
+  map[key] = (map[key] ?? 0) + 1;
+}
+
+function send<T>(state: State, ctx: Ctx, outbox: Outbox, codec: FrameEncoder<T>, message: T, what: string): boolean {
+  try {
+    if (outbox.send(codec, message)) return true;
+    ctx.log.error({ peer: outbox.peer }, `could not send ${what} to ${outbox.peer}: its ring is full`);
+  } catch (error) {
+    ctx.log.error({ peer: outbox.peer }, `could not send ${what} to ${outbox.peer}: ${(error as Error).message}`);
+  }
+  count(state.counters.ringFull, outbox.peer);
+  return false;
+}
+
+/** Mid of a usable book, else the last trade, else undefined (no mark: cannot be valued). */
+function markOf(state: State, venue: number, instrument: number): number | undefined {
+  const key = keyOf(venue, instrument);
+  const book = state.books.get(key);
+  if (book && book.bidPrice > 0 && book.askPrice >= book.bidPrice) return (book.bidPrice + book.askPrice) / 2;
+  return state.lastTrade.get(key);
+}
+
+function grossExposure(state: State): number {
+  let sum = 0;
+  for (const p of state.ledger.positions()) {
+    if (p.qty === 0) continue;
+    const mark = markOf(state, p.venue, p.instrument);
+    // A position we cannot value counts as unlimited: only orders that lower exposure pass.
+    if (mark === undefined) return Number.POSITIVE_INFINITY;
+    sum += Math.abs(p.qty * mark);
+  }
+  return sum;
+}
+
+function openOrderTotals(state: State, venue: number, instrument: number): { buy: number; sell: number; onVenue: number } {
+  let buy = 0;
+  let sell = 0;
+  let onVenue = 0;
+  for (const o of state.openOrders.values()) {
+    if (o.venue !== venue) continue;
+    onVenue++;
+    if (o.instrument !== instrument) continue;
+    if (o.side === Side.BUY) buy += o.leaves;
+    else sell += o.leaves;
+  }
+  return { buy, sell, onVenue };
+}
+
+// ---- the order path --------------------------------------------------------------------------
+
+function onIntent(state: State, ctx: Ctx, intent: OrderIntent, peer: string): void {
+  state.counters.intents++;
+  let orderId: number;
+  try {
+    orderId = orderIdFor(intent.strategy, intent.intentId);
+  } catch (error) {
+    state.counters.badIntents++;
+    ctx.log.error({ peer }, `refused an intent from ${peer}: ${(error as Error).message}`);
+    return;
+  }
+  if (state.openOrders.has(orderId)) {
+    // Redelivered after a crash: the order manager refuses duplicates, so forwarding is safe.
+    state.counters.duplicateIntents++;
+    send(state, ctx, state.orderManager, orderIntentCodec, intent, `intent ${orderId}`);
+    return;
+  }
+  const now = nowUs();
+  const key = keyOf(intent.venue, intent.instrument);
+  const book = state.staleVenues.has(intent.venue) ? undefined : state.books.get(key);
+  const totals = openOrderTotals(state, intent.venue, intent.instrument);
+  const c = state.preTrade;
+  c.nowUs = now;
+  c.tradingState = ctx.gate.read() as PreTradeContext['tradingState'];
+  c.instrument = ctx.config.specs.get(intent.instrument);
+  c.book = book;
+  c.position = state.ledger.position(intent.venue, intent.instrument).qty;
+  c.openBuyQty = totals.buy;
+  c.openSellQty = totals.sell;
+  c.grossExposure = grossExposure(state);
+  c.openOrderCount = totals.onVenue;
+  c.submitBucket = state.bucket;
+  const reason = runPreTradeChecks(intent, c, ctx.config.preTrade);
+  if (reason !== RejectReason.NONE) {
+    count(state.counters.rejected, rejectReasonName(reason));
+    rejectToStrategy(state, ctx, intent, orderId, reason, peer);
+    return;
+  }
+  state.bucket = takeSubmitToken(state.bucket, ctx.config.preTrade.submitRate, now);
+  state.openOrders.set(orderId, { venue: intent.venue, instrument: intent.instrument, side: intent.side, leaves: intent.qty, expectedPrice: intent.expectedPrice });
+  state.counters.approved++;
+  send(state, ctx, state.orderManager, orderIntentCodec, intent, `intent ${orderId}`);
+}
+
+function rejectToStrategy(state: State, ctx: Ctx, intent: OrderIntent, orderId: number, reason: RejectReason, peer: string): void {
+  const r = state.report;
+  r.orderId = orderId;
+  r.venueOrderId = 0;
+  r.venue = intent.venue;
+  r.instrument = intent.instrument;
+  r.status = ExecStatus.REJECTED;
+  r.rejectReason = reason;
+  r.side = intent.side;
+  r.cumQty = 0;
+  r.avgPrice = 0;
+  r.leavesQty = 0;
+  r.lastQty = 0;
+  r.lastPrice = 0;
+  r.exchangeTsMs = 0;
+  r.receiveTsUs = nowUs();
+  const outbox = ctx.outboxes.get(peer);
+  if (!outbox) {
+    ctx.log.error({ peer, orderId, reason: rejectReasonName(reason) }, `intent ${orderId} from ${peer} rejected (${rejectReasonName(reason)}), but risk has no ring to ${peer} to say so`);
+    return;
+  }
+  send(state, ctx, outbox, executionReportCodec, r, `reject of intent ${orderId}`);
+}
+
+// ---- post-trade ------------------------------------------------------------------------------
+
+function onReport(state: State, report: ExecutionReport): void {
+  state.counters.reports++;
+  const open = state.openOrders.get(report.orderId);
+  if (TERMINAL.has(report.status)) {
+    if (open) {
+      state.openOrders.delete(report.orderId);
+      state.finishedExpected.set(report.orderId, { expectedPrice: open.expectedPrice, side: open.side });
+      if (state.finishedExpected.size > 10_000) state.finishedExpected.delete(state.finishedExpected.keys().next().value!);
+    }
+    return;
+  }
+  if (open) open.leaves = report.leavesQty;
+  else state.openOrders.set(report.orderId, { venue: report.venue, instrument: report.instrument, side: report.side, leaves: report.leavesQty, expectedPrice: 0 });
+}
+
+function onFill(state: State, ctx: Ctx, fill: Fill): void {
+  let posted;
+  try {
+    posted = state.ledger.postFill(fill);
+  } catch (error) {
+    state.counters.badFills++;
+    ctx.log.error({ orderId: fill.orderId, tradeId: fill.tradeId }, `fill not booked: ${(error as Error).message}`);
+    return;
+  }
+  if (posted === null) return;
+  state.counters.fills++;
+  const expected = state.openOrders.get(fill.orderId) ?? state.finishedExpected.get(fill.orderId);
+  if (expected && expected.expectedPrice > 0) {
+    const breach = slippageBreach(fill.side, expected.expectedPrice, fill.price, ctx.config.panics.max_slippage_bps, fill.venue, fill.instrument);
+    if (breach) panic(state, ctx, breach, true);
+  }
+}
+
+function panic(state: State, ctx: Ctx, d: PanicDescriptor, event: boolean): void {
+  const key = `${d.kind}:${d.venue}:${d.instrument}`;
+  const now = Date.now();
+  const sentAt = state.activePanics.get(key);
+  if (sentAt !== undefined && (!event || now - sentAt < EVENT_PANIC_REARM_MS)) return;
+  state.activePanics.set(key, now);
+  const p = state.panic;
+  p.kind = d.kind;
+  p.venue = d.venue;
+  p.instrument = d.instrument;
+  p.value = Number.isFinite(d.value) ? d.value : Number.MAX_VALUE;
+  p.threshold = d.threshold;
+  p.tsUs = nowUs();
+  const record = { kind: PANIC_NAMES[d.kind] ?? String(d.kind), venue: d.venue, instrument: d.instrument, value: p.value, threshold: d.threshold, atMs: now };
+  state.panicsSent.push(record);
+  if (state.panicsSent.length > 50) state.panicsSent.shift();
+  ctx.log.error(record, `risk panic ${record.kind}: ${record.value} breached ${record.threshold} (venue ${d.venue}, instrument ${d.instrument})`);
+  ctx.emit('risk.panic', record);
+  send(state, ctx, state.killSwitch, riskPanicCodec, p, `${record.kind} panic`);
+}
+
+/** The standing conditions, checked on the watch timer. A panic key clears when its breach does. */
+function watch(state: State, ctx: Ctx): void {
+  const now = nowUs();
+  const nowMs = Date.now();
+  const cfg = ctx.config.panics;
+  const breaches: PanicDescriptor[] = [];
+  const positions = state.ledger.positions().filter((p) => p.qty !== 0);
+  const mark = (venue: number, instrument: number) => markOf(state, venue, instrument);
+  const valued = positions.every((p) => mark(p.venue, p.instrument) !== undefined);
+  if (valued) {
+    const equity = state.ledger.equity(mark);
+    const reading = updateDrawdown(state.drawdown, equity);
+    state.drawdown = reading.state;
+    state.lastDrawdown = { drawdown: reading.drawdown, fraction: reading.drawdownFraction };
+    const dd = drawdownBreach(reading, cfg.max_drawdown);
+    if (dd) breaches.push(dd);
+    state.daily = updateDailyLoss(state.daily, equity, now);
+    const daily = dailyLossBreach(state.daily, equity, cfg.max_daily_loss);
+    if (daily) breaches.push(daily);
+  }
+  breaches.push(...stopLossBreaches(positions, mark, cfg.stop_loss_bps));
+  // Markets we are exposed in: an open position or an open order.
+  const exposed = new Set(positions.map((p) => keyOf(p.venue, p.instrument)));
+  for (const o of state.openOrders.values()) exposed.add(keyOf(o.venue, o.instrument));
+  for (const key of exposed) {
+    const [venue, instrument] = key.split(':').map(Number) as [number, number];
+    const book = state.books.get(key);
+    if (state.staleVenues.has(venue)) breaches.push({ kind: PanicKind.STALE_QUOTES, venue, instrument, value: book ? (now - book.receiveTsUs) / 1000 : Number.POSITIVE_INFINITY, threshold: cfg.stale_quote_ms });
+    else if (book) {
+      const stale = staleQuoteBreach(book, now, cfg.stale_quote_ms * 1000);
+      if (stale) breaches.push({ ...stale, value: stale.value / 1000, threshold: cfg.stale_quote_ms });
+      const spread = spreadBlowoutBreach(book, cfg.spread_blowout_bps);
+      if (spread) breaches.push(spread);
+    }
+  }
+  const standing = new Set<string>();
+  for (const b of breaches) {
+    standing.add(`${b.kind}:${b.venue}:${b.instrument}`);
+    panic(state, ctx, b, false);
+  }
+  for (const [key, sentAt] of state.activePanics) {
+    const kind = Number(key.split(':')[0]);
+    const eventKind = kind === PanicKind.SLIPPAGE || kind === PanicKind.API_ERROR_CASCADE;
+    if (eventKind ? nowMs - sentAt >= EVENT_PANIC_REARM_MS : !standing.has(key)) state.activePanics.delete(key);
+  }
+}
+
+function onVenueError(state: State, ctx: Ctx, message: unknown, peer: string): void {
+  let notice;
+  try {
+    notice = parseVenueErrorNotice(message);
+  } catch (error) {
+    state.counters.badControl++;
+    ctx.log.error({ peer }, `bad venue.error from ${peer}: ${(error as Error).message}`);
+    return;
+  }
+  state.counters.venueErrors++;
+  const now = nowUs();
+  const windowUs = ctx.config.panics.api_errors.window_ms * 1000;
+  const window = recordApiError(state.apiErrors.get(notice.venue) ?? EMPTY_API_ERROR_WINDOW, now, windowUs);
+  state.apiErrors.set(notice.venue, window);
+  const breach = apiErrorCascadeBreach(window, now, ctx.config.panics.api_errors.max, windowUs, notice.venue);
+  if (breach) panic(state, ctx, breach, true);
+}
+
+function onControl(state: State, ctx: Ctx, message: unknown, peer: string): void {
+  const type = controlType(message);
+  const venue = (message as { venue?: unknown }).venue;
+  switch (type) {
+    case 'venue.stale':
+      if (typeof venue === 'number') state.staleVenues.add(venue);
+      return;
+    case 'venue.fresh':
+      if (typeof venue === 'number') state.staleVenues.delete(venue);
+      return;
+    case VENUE_ERROR:
+      onVenueError(state, ctx, message, peer);
+      return;
+    case ORDER_CANCEL:
+      try {
+        const request = parseOrderCancel(message);
+        state.counters.cancelsForwarded++;
+        if (!state.orderManager.sendControl(request)) count(state.counters.ringFull, state.orderManager.peer);
+      } catch (error) {
+        state.counters.badControl++;
+        ctx.log.error({ peer }, `bad order.cancel from ${peer}: ${(error as Error).message}`);
+      }
+      return;
+    default:
+      state.counters.ignoredFrames++;
+  }
+}
+
+// ---- VaR ---------------------------------------------------------------------------------------
+
+function sample(state: State, ctx: Ctx): void {
+  for (const key of state.books.keys()) {
+    const [venue, instrument] = key.split(':').map(Number) as [number, number];
+    const mark = markOf(state, venue, instrument);
+    if (mark === undefined) continue;
+    const list = state.samples.get(key) ?? [];
+    list.push(mark);
+    if (list.length > ctx.config.var.lookback) list.shift();
+    state.samples.set(key, list);
+  }
+}
+
+async function computeVar(state: State, ctx: Ctx): Promise<void> {
+  if (state.varRunning) return;
+  const positions = state.ledger.positions().filter((p) => p.qty !== 0);
+  if (positions.length === 0) return;
+  const markets = positions.map((p) => keyOf(p.venue, p.instrument));
+  const series = markets.map((k) => state.samples.get(k) ?? []);
+  const n = Math.min(...series.map((s) => s.length));
+  if (n < ctx.config.var.min_samples) return;
+  const aligned = series.map((s) => s.slice(s.length - n));
+  const returns: number[][] = [];
+  for (let t = 1; t < n; t++) returns.push(aligned.map((s) => s[t]! / s[t - 1]! - 1));
+  const exposures = positions.map((p) => p.qty * (markOf(state, p.venue, p.instrument) ?? 0));
+  const { confidence, scenarios, seed } = ctx.config.var;
+  state.varRunning = true;
+  try {
+    const historical = (await state.pool.run({ method: 'historical', returns, exposures, confidence } satisfies VarTaskInput)) as VarTaskResult;
+    const monteCarlo = (await state.pool.run({ method: 'monteCarlo', returns, exposures, confidence, scenarios, seed } satisfies VarTaskInput)) as VarTaskResult;
+    state.lastVar = { atMs: Date.now(), confidence, markets, samples: n, historical, monteCarlo };
+  } catch (error) {
+    state.lastVar = { atMs: Date.now(), error: (error as Error).message };
+    ctx.log.error(`VaR computation failed: ${(error as Error).message}`);
+  } finally {
+    state.varRunning = false;
+  }
+}
+
+// ---- status ------------------------------------------------------------------------------------
+
+function status(state: State, ctx: Ctx) {
+  const mark = (venue: number, instrument: number) => markOf(state, venue, instrument);
+  const positions = state.ledger.positions().map((p) => {
+    const m = mark(p.venue, p.instrument);
+    return { venue: p.venue, instrument: p.instrument, qty: p.qty, avgPrice: p.avgPrice, mark: m ?? null, realisedPnl: p.realisedPnl, unrealisedPnl: m !== undefined ? unrealisedPnl(p, m) : null, fees: p.fees };
+  });
+  const valued = positions.every((p) => p.qty === 0 || p.mark !== null);
+  return {
+    gate: tradingStateName(ctx.gate.read()),
+    lastTradingState: state.lastTradingState,
+    positions,
+    realisedPnl: state.ledger.realisedPnl(),
+    unrealisedPnl: valued ? state.ledger.unrealisedPnl(mark) : null,
+    fees: state.ledger.fees(),
+    cash: state.ledger.cash(),
+    equity: valued ? state.ledger.equity(mark) : null,
+    deposits: state.ledger.totalDeposits,
+    peakEquity: state.drawdown.peakEquity,
+    drawdown: state.lastDrawdown,
+    dailyLoss: state.daily && valued ? { utcDay: state.daily.utcDay, dayStartEquity: state.daily.dayStartEquity, loss: state.daily.dayStartEquity - state.ledger.equity(mark) } : null,
+    grossExposure: grossExposure(state),
+    openOrders: [...state.openOrders].map(([orderId, o]) => ({ orderId, ...o })),
+    staleVenues: [...state.staleVenues],
+    limits: ctx.config.limits,
+    panicLimits: ctx.config.panics,
+    panicsSent: state.panicsSent,
+    lastVar: state.lastVar,
+    counters: state.counters,
+  };
+}
+
+export default defineActor<RiskConfig, State>({
+  kind: 'risk',
+  parseConfig: parseRiskConfig,
+  init(ctx) {
+    const { config } = ctx;
+    const need = (peer: string, field: string): Outbox => {
+      const outbox = ctx.outboxes.get(peer);
+      if (!outbox) throw new Error(`risk config: ${field} "${peer}" is not wired (sends: [${[...ctx.outboxes.keys()].join(', ')}])`);
+      return outbox;
+    };
+    const ledger = new Ledger(config.quote_asset, [...config.specs.values()]);
+    const startUs = nowUs();
+    for (const [venue, amount] of config.deposits) ledger.deposit(venue, amount, startUs);
+    const pool = new Piscina({ filename: join(compiledRoot(), 'actors/risk/var-task.js'), minThreads: 0, maxThreads: config.var.threads, idleTimeout: 30_000 });
+    const state: State = {
+      ledger,
+      books: new Map(),
+      lastTrade: new Map(),
+      staleVenues: new Set(),
+      openOrders: new Map(),
+      finishedExpected: new Map(),
+      bucket: newSubmitBucket(config.preTrade.submitRate, startUs),
+      drawdown: newDrawdownState(ledger.cash()),
+      lastDrawdown: { drawdown: 0, fraction: 0 },
+      daily: undefined,
+      apiErrors: new Map(),
+      activePanics: new Map(),
+      panicsSent: [],
+      orderManager: need(config.order_manager_peer, 'order_manager_peer'),
+      killSwitch: need(config.kill_switch_peer, 'kill_switch_peer'),
+      preTrade: {
+        nowUs: 0, tradingState: 0, instrument: undefined, book: undefined, position: 0, openBuyQty: 0, openSellQty: 0, grossExposure: 0, openOrderCount: 0,
+        submitBucket: { tokens: 0, updatedUs: 0 },
+      } as PreTradeContext,
+      report: executionReportCodec.create(),
+      panic: riskPanicCodec.create(),
+      samples: new Map(),
+      pool,
+      varRunning: false,
+      lastVar: null,
+      lastTradingState: null,
+      counters: {
+        intents: 0, approved: 0, rejected: {}, duplicateIntents: 0, badIntents: 0, reports: 0, fills: 0, badFills: 0, books: 0, trades: 0,
+        venueErrors: 0, cancelsForwarded: 0, ringFull: {}, ignoredFrames: 0, badControl: 0,
+      },
+    };
+    ctx.log.info({ instruments: config.specs.size, capital: Object.fromEntries(config.deposits) }, `risk monitor up: equity ${ledger.cash()} ${config.quote_asset}`);
+    return state;
+  },
+
+  handle(state, frame, ctx) {
+    const decoded = ctx.decode(frame);
+    if (decoded === null) return;
+    switch (decoded.kind) {
+      case 'OrderIntent':
+        onIntent(state, ctx, decoded.message, frame.peer);
+        return;
+      case 'BookTop': {
+        const b: BookTop = decoded.message;
+        state.counters.books++;
+        const key = keyOf(b.venue, b.instrument);
+        const book = state.books.get(key);
+        if (book) {
+          book.bidPrice = b.bidPrice;
+          book.askPrice = b.askPrice;
+          book.receiveTsUs = b.receiveTsUs;
+        } else state.books.set(key, { venue: b.venue, instrument: b.instrument, bidPrice: b.bidPrice, askPrice: b.askPrice, receiveTsUs: b.receiveTsUs });
+        return;
+      }
+      case 'Trade': {
+        const t: Trade = decoded.message;
+        state.counters.trades++;
+        state.lastTrade.set(keyOf(t.venue, t.instrument), t.price);
+        return;
+      }
+      case 'ExecutionReport':
+        onReport(state, decoded.message);
+        return;
+      case 'Fill':
+        onFill(state, ctx, decoded.message);
+        return;
+      case 'TradingStateChange':
+        state.lastTradingState = { state: tradingStateName(decoded.message.state), seq: decoded.message.seq };
+        return;
+      case 'Control':
+        onControl(state, ctx, decoded.message, frame.peer);
+        return;
+      default:
+        state.counters.ignoredFrames++;
+    }
+  },
+
+  timers: {
+    watch: { everyMs: (config) => config.watch_ms, run: watch },
+    sample: { everyMs: (config) => config.var.sample_ms, run: sample },
+    var: { everyMs: (config) => config.var.every_ms, run: computeVar },
+  },
+
+  control: {
+    status: (state, _args, ctx) => status(state, ctx),
+    /** Runs the VaR computation now (it also runs on its timer); resolves with the result. */
+    async computeVar(state, _args, ctx) {
+      await computeVar(state, ctx);
+      return state.lastVar;
+    },
+  },
+
+  describe(state) {
+    return {
+      positions: state.ledger.positions().filter((p) => p.qty !== 0).length,
+      openOrders: state.openOrders.size,
+      approved: state.counters.approved,
+      rejected: state.counters.rejected,
+      panics: state.panicsSent.length,
+      lastVarAtMs: state.lastVar?.atMs ?? null,
+    };
+  },
+
+  async stop(state) {
+    await state.pool.destroy();
+  },
+});

@@ -8,6 +8,7 @@ import type { TradingGateReader } from '../../src/runtime/actor-definition.js';
 import { nowUs } from '../../src/runtime/clock.js';
 import { errorText, isRateLimitError, rejectReasonForError } from './ccxt-errors.js';
 import { gateRefusal } from './order-gate.js';
+import { GateClosed, withLastLook } from './last-look.js';
 import { OrderTracker, isTerminal, type TrackedOrder } from './order-tracker.js';
 import type { RestPacer } from './rest-pacer.js';
 import type { VenueClient } from './venue-client.js';
@@ -53,13 +54,6 @@ export interface ExecutorCounters {
   venueRejects: Record<string, number>;
   haltCancels: number;
   haltCancelFailures: number;
-}
-
-/** Thrown inside a paced call when the gate closed while the call waited. */
-class GateClosed extends Error {
-  constructor(readonly reason: RejectReason) {
-    super(`trading gate refused the order: ${rejectReasonName(reason)}`);
-  }
 }
 
 const HALT_CANCEL_ATTEMPTS = 5;
@@ -139,12 +133,13 @@ export class OrderExecutor {
     this.counters.submits++;
     let order: Order;
     try {
-      order = await this.deps.rest('createOrder', () => {
-        // The last look at the gate before the request leaves (after any rate-limit pause).
-        const late = gateRefusal(this.deps.gate.read(), command);
-        if (late !== RejectReason.NONE) throw new GateClosed(late);
-        return this.deps.client.createOrder(instrument.symbol, type, side, command.qty, type === 'limit' ? command.price : undefined, params);
-      });
+      order = await this.deps.rest('createOrder', () =>
+        // The gate is looked at again as the HTTP request leaves, after any wait in ccxt's limiter.
+        withLastLook(
+          () => gateRefusal(this.deps.gate.read(), command),
+          () => this.deps.client.createOrder(instrument.symbol, type, side, command.qty, type === 'limit' ? command.price : undefined, params),
+        ),
+      );
     } catch (error) {
       if (error instanceof GateClosed) return this.refuseByGate(command, error.reason);
       return this.submitFailed(command, tracked, instrument, clientOrderId, error);

@@ -1,6 +1,7 @@
 import ccxt, { type Exchange } from 'ccxt';
 import { ccxtBinanceOptions } from '../venue-sim/ccxt-connection.js';
 import type { Credentials, ExchangeConfig } from './config.js';
+import { lastLookFetch } from './last-look.js';
 
 /**
  * The unmodified ccxt.pro client of one venue (a pro class also does REST). Against the
@@ -24,6 +25,7 @@ export function createVenueClient(config: ExchangeConfig, credentials: Credentia
     if (config.exchange !== 'binance') throw new Error(`exchange config: the emulator speaks Binance spot; exchange must be "binance", got "${config.exchange}"`);
     const options = ccxtBinanceOptions({ httpUrl: config.emulator.http_url, wsUrl: config.emulator.ws_url }, credentials);
     const client = new Client({ ...options, enableRateLimit: true, options: { ...(options.options as object), createOrder: { quoteOrderQty: false } } });
+    client.fetchImplementation = lastLookFetch();
     return client;
   }
   const client = new Client({
@@ -34,6 +36,7 @@ export function createVenueClient(config: ExchangeConfig, credentials: Credentia
     options: { defaultType: 'spot', fetchCurrencies: false, fetchMargins: false, createOrder: { quoteOrderQty: false } },
   });
   if (config.testnet) client.setSandboxMode(true);
+  client.fetchImplementation = lastLookFetch();
   return client;
 }
 

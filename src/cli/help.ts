@@ -8,6 +8,7 @@ Commands:
   start [--config FILE]     run the supervisor process (all actors) until SIGINT/SIGTERM
   ctl <subcommand>          talk to a running bot4 over its admin socket (tree, status, kill, …)
   venue [--port N]          run the local Binance-spot venue emulator (paper trading without internet)
+  bench [suite…] [--quick]  latency benchmarks (ring vs postMessage and others); bench/results/latest.json
 
 Options:
   -h, --help                show help (also: bot4 <command> --help)

@@ -3,10 +3,11 @@
  * starts fast and does not load the actor runtime, and a bad config is reported before
  * anything heavy loads.
  */
+import { BENCH_HELP } from './bench-help.js';
 import { CTL_HELP, MAIN_HELP, START_HELP, VENUE_HELP } from './help.js';
 import { UsageError } from './usage-error.js';
 
-const HELP_BY_COMMAND: Record<string, string> = { start: START_HELP, ctl: CTL_HELP, venue: VENUE_HELP };
+const HELP_BY_COMMAND: Record<string, string> = { start: START_HELP, ctl: CTL_HELP, venue: VENUE_HELP, bench: BENCH_HELP };
 
 async function main(argv: readonly string[]): Promise<{ code: number; exitNow: boolean }> {
   const [command, ...rest] = argv;
@@ -31,6 +32,11 @@ async function main(argv: readonly string[]): Promise<{ code: number; exitNow: b
     case 'venue': {
       const { runVenue } = await import('./venue.js');
       return { code: await runVenue(rest), exitNow: true };
+    }
+    case 'bench': {
+      const { runBenchCommand } = await import('./bench.js');
+      // suites' workers and pools are closed, but a timer left by a library must not hold the exit
+      return { code: await runBenchCommand(rest), exitNow: true };
     }
     default:
       throw new UsageError(`unknown command "${command}"`, '');

@@ -1,0 +1,99 @@
+/**
+ * One runner per `bot4 bench` suite: runs the suite's own module at the requested size and
+ * turns its result into the flat figures of the report. Suite modules are imported when their
+ * suite runs, so a run of one suite loads only what it needs.
+ */
+import { latencyFigures, measured, bennyFigures, type BenchFigure } from './bench-figures.js';
+import { RECORDER, TICK_TO_ORDER, missingParts, notLandedReason, type PendingSuite } from './pending-parts.js';
+import type { BenchSize, SuiteName } from './suites.js';
+
+export type SuiteOutcome =
+  | {
+      status: 'ok' | 'failed';
+      /** Why a suite that ran counts as failed (e.g. frames lost across crashes). */
+      reason?: string;
+      settings: Record<string, unknown>;
+      figures: BenchFigure[];
+    }
+  | { status: 'not-landed'; reason: string; settings: Record<string, unknown>; figures: BenchFigure[] };
+
+export interface SuiteContext {
+  size: BenchSize;
+  /** Reports what a long suite is doing now, for the progress line. */
+  step(text: string): void;
+}
+
+export type SuiteRunner = (ctx: SuiteContext) => Promise<SuiteOutcome>;
+
+const quickFor = (size: BenchSize): boolean => size !== 'full';
+
+async function transport({ size, step }: SuiteContext): Promise<SuiteOutcome> {
+  const { runTransportBench, transportFigures } = await import('./transport.js');
+  const result = await runTransportBench({ size, onStep: step });
+  return { status: 'ok', settings: result.settings as unknown as Record<string, unknown>, figures: transportFigures(result) };
+}
+
+async function codec({ size }: SuiteContext): Promise<SuiteOutcome> {
+  const { runCodecBench } = await import('./codec.js');
+  const result = await runCodecBench({ quick: quickFor(size) });
+  return {
+    status: 'ok',
+    settings: { quick: result.quick, ...result.settings },
+    figures: result.cases.flatMap((c) => bennyFigures(c, `messages (${c.payloadBytes} B payload)`)),
+  };
+}
+
+async function risk({ size }: SuiteContext): Promise<SuiteOutcome> {
+  const { runRiskBench, riskFigures } = await import('./risk.js');
+  const result = await runRiskBench({ size });
+  return { status: 'ok', settings: result.settings, figures: riskFigures(result) };
+}
+
+async function killSwitch({ size }: SuiteContext): Promise<SuiteOutcome> {
+  const { runKillSwitchBench } = await import('./kill-switch.js');
+  const result = await runKillSwitchBench({ quick: quickFor(size) });
+  const cancels = result.tripToCancelsSent;
+  const cancelsSubject = 'trip -> cancels sent to all venues';
+  return {
+    status: 'ok',
+    settings: { quick: result.quick, rounds: result.rounds },
+    figures: [
+      ...latencyFigures('trip -> gate closed (round trip / 2)', result.gateClosedRoundTripHalf),
+      ...latencyFigures('trip -> gate closed (one way, wall clocks)', result.gateClosedOneWay),
+      ...('status' in cancels
+        ? [{ status: 'not-landed' as const, subject: cancelsSubject, metric: 'latency', reason: cancels.reason }]
+        : latencyFigures(cancelsSubject, cancels)),
+    ],
+  };
+}
+
+async function supervision({ size }: SuiteContext): Promise<SuiteOutcome> {
+  const { runSupervisionBench } = await import('./supervision.js');
+  const result = await runSupervisionBench({ quick: quickFor(size) });
+  const lost = result.framesLost.value;
+  const crashes = result.crashToRunning.p50.samples;
+  return {
+    status: lost === 0 ? 'ok' : 'failed',
+    ...(lost !== 0 && { reason: `${lost} of ${result.framesSent.value} frames were lost across the crashes (must be 0)` }),
+    settings: { quick: result.quick, crashes, frames: result.framesSent.value },
+    figures: [
+      ...latencyFigures('crash -> running again', result.crashToRunning),
+      measured('frames across the crashes', 'sent', result.framesSent, 'numbered frames a producer published while the consumer was crashed repeatedly'),
+      measured('frames across the crashes', 'lost (must be 0)', result.framesLost, 'frames never marked as handled by the consumer (marks in shared memory)'),
+    ],
+  };
+}
+
+function pending(suite: PendingSuite): SuiteRunner {
+  return async () => ({ status: 'not-landed', reason: notLandedReason(suite, missingParts(suite)), settings: {}, figures: [] });
+}
+
+export const SUITE_RUNNERS: Record<SuiteName, SuiteRunner> = {
+  transport,
+  codec,
+  risk,
+  'tick-to-order': pending(TICK_TO_ORDER),
+  'kill-switch': killSwitch,
+  supervision,
+  recorder: pending(RECORDER),
+};

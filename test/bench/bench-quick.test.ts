@@ -1,0 +1,132 @@
+/**
+ * `bot4 bench` end to end at smoke size: real workers, rings, pools and supervision, and the
+ * JSON the run writes. Only the shape and the honesty of the report are checked; no timing is
+ * ever asserted. The codec suite is left out to keep this file fast: its figures take the
+ * same benny path as the risk suite's, which runs here.
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BenchFigure, MeasuredFigure } from '../../bench/bench-figures.js';
+import { runBench, type BenchReport, type BenchRun } from '../../bench/run.js';
+
+const SUITES = ['transport', 'risk', 'tick-to-order', 'kill-switch', 'supervision', 'recorder'];
+const LATENCY = ['one-way p50', 'one-way p90', 'one-way p99', 'one-way p99.9', 'one-way max'];
+
+describe('bot4 bench (smoke run of every suite but codec)', () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'bot4-bench-'));
+  let run: BenchRun;
+  let stdout = '';
+  let stderr = '';
+  let saved: BenchReport;
+
+  beforeAll(async () => {
+    run = await runBench({
+      suites: ['recorder', ...SUITES.slice(0, -1)], // any order in, catalogue order out
+      smoke: true,
+      outDir,
+      stdout: { write: (t: string) => (stdout += t) },
+      stderr: { write: (t: string) => (stderr += t) },
+    });
+    saved = JSON.parse(readFileSync(join(outDir, 'latest.json'), 'utf8')) as BenchReport;
+  }, 300_000);
+
+  afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+  const suite = (name: string) => saved.suites.find((s) => s.name === name)!;
+  const measuredOf = (figures: BenchFigure[]) => figures.filter((f): f is MeasuredFigure => f.status === 'measured');
+
+  it('writes latest.json and an identical dated copy', () => {
+    const dated = readdirSync(outDir).filter((f) => f !== 'latest.json');
+    expect(dated).toHaveLength(1);
+    expect(dated[0]).toMatch(/^bench-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z\.json$/);
+    expect(readFileSync(join(outDir, dated[0]!), 'utf8')).toBe(readFileSync(join(outDir, 'latest.json'), 'utf8'));
+    expect(run.files.latest).toBe(join(outDir, 'latest.json'));
+    expect(saved).toEqual(JSON.parse(JSON.stringify(run.report)));
+  });
+
+  it('records the machine and the configuration', () => {
+    const m = saved.machine;
+    expect(m.cpus).toBeGreaterThan(0);
+    expect(m.model.length).toBeGreaterThan(0);
+    expect(m.node).toBe(process.version);
+    expect(m.platform).toBe(process.platform);
+    for (const load of [m.loadAverageAtStart, m.loadAverageAtEnd]) {
+      expect(Object.keys(load).sort()).toEqual(['15m', '1m', '5m']);
+      for (const v of Object.values(load)) expect(v).toBeGreaterThanOrEqual(0);
+    }
+    expect(saved.config).toMatchObject({ quick: true, size: 'smoke', suites: SUITES });
+    expect(Object.keys(saved.config.settings).sort()).toEqual(SUITES.slice().sort());
+    expect(saved.config.settings.transport).toMatchObject({ alternatives: { latencySamples: 200 }, ring: { latencySamples: expect.any(Number) } });
+    expect(Date.parse(saved.finishedAt)).toBeGreaterThanOrEqual(Date.parse(saved.startedAt));
+  });
+
+  it('runs the suites in catalogue order; the ones that ran all succeeded', () => {
+    expect(saved.suites.map((s) => s.name)).toEqual(SUITES);
+    for (const name of ['transport', 'risk', 'kill-switch', 'supervision']) expect(suite(name), name).toMatchObject({ status: 'ok' });
+    expect(run.exitCode).toBe(0);
+  });
+
+  it('gives every figure a value, unit, sample count and method', () => {
+    for (const s of saved.suites) {
+      for (const f of s.figures) {
+        if (f.status === 'not-landed') {
+          expect(f.reason.length, `${s.name} ${f.subject}`).toBeGreaterThan(10);
+          continue;
+        }
+        expect(f.status).toBe('measured');
+        expect(Number.isFinite(f.value), `${s.name} ${f.subject} ${f.metric}`).toBe(true);
+        expect(f.unit.length).toBeGreaterThan(0);
+        expect(Number.isInteger(f.samples) && f.samples > 0).toBe(true);
+        expect(f.method.length).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('reports suites whose part has not landed, with the reason, instead of a number', () => {
+    expect(suite('tick-to-order')).toMatchObject({ status: 'not-landed', reason: expect.stringMatching(/order manager actor chain \(issue 6\)/), figures: [] });
+    expect(suite('recorder')).toMatchObject({ status: 'not-landed', reason: expect.stringMatching(/recorder actor .*\(issue 7\)/), figures: [] });
+    const cancels = suite('kill-switch').figures.find((f) => f.subject === 'trip -> cancels sent to all venues');
+    expect(cancels).toMatchObject({ status: 'not-landed', reason: expect.any(String) });
+    expect(stdout).toMatch(/== tick-to-order .*==\nnot landed: needs/);
+  });
+
+  it('measures every transport at both sizes, with ratios to postMessage', () => {
+    const figures = measuredOf(suite('transport').figures);
+    const subjects = ['ring busy-spin', 'ring spin-then-park', 'ring park', 'ringbuf.js busy-poll', 'postMessage', 'comlink', 'piscina'];
+    for (const size of [64, 1024]) {
+      for (const subject of subjects) {
+        const own = figures.filter((f) => f.subject === `${subject} ${size} B`);
+        expect(own.map((f) => f.metric), `${subject} ${size} B`).toEqual([...LATENCY, 'throughput']);
+        expect(own.map((f) => f.unit)).toEqual([...LATENCY.map(() => 'µs'), 'msgs/s']);
+        for (const f of own) expect(f.ratioToPostMessage, `${f.subject} ${f.metric}`).toBeGreaterThan(0);
+        if (subject === 'postMessage') for (const f of own) expect(f.ratioToPostMessage).toBe(1);
+      }
+    }
+    expect(figures.find((f) => f.subject === 'ringbuf.js busy-poll 64 B')!.method).toMatch(/fixed-size.*no framing.*busy-poll/);
+  });
+
+  it('times the risk checks on the approve path and on reject paths', () => {
+    const figures = measuredOf(suite('risk').figures);
+    expect(new Set(figures.map((f) => f.subject))).toEqual(
+      new Set(['approve (all 16 checks pass)', 'reject: fat-finger price band (check 10 of 16)', 'reject: trading halted (check 1 of 16)']),
+    );
+    for (const f of figures) expect(f.unit).toBe('ns');
+  });
+
+  it('counts frames lost across supervised crashes', () => {
+    const figures = measuredOf(suite('supervision').figures);
+    expect(figures.find((f) => f.metric === 'lost (must be 0)')).toMatchObject({ value: 0, unit: 'frames' });
+    expect(figures.filter((f) => f.subject === 'crash -> running again').map((f) => f.unit)).toEqual(LATENCY.map(() => 'ms'));
+  });
+
+  it('prints a table per suite on stdout and plain progress lines on a non-terminal stderr', () => {
+    for (const name of SUITES) expect(stdout).toContain(`== ${name} (`);
+    expect(stdout).toContain('ring busy-spin 64 B');
+    expect(stdout).toMatch(/÷pm/);
+    expect(stderr).toContain('[1/6] transport: running…\n');
+    expect(stderr).toContain('[6/6] recorder: not-landed\n');
+    expect(stderr).not.toContain('\r');
+  });
+});

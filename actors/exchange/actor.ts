@@ -19,6 +19,7 @@ import { RestPacer } from './rest-pacer.js';
 import { StaleDetector } from './stale-detector.js';
 import { UserStream } from './user-stream.js';
 import { VenueHealth } from './venue-health.js';
+import { onReconcileControl, type ReconcileDeps } from './venue-reconcile.js';
 import { createVenueClient, marketStreamUrl, speaksBinanceMarketProtocol, type VenueClient } from './venue-client.js';
 
 /**
@@ -57,6 +58,8 @@ interface State {
   lastTradingState: number | null;
   pollRunning: boolean;
   onUnhandledRejection: (reason: unknown) => void;
+  /** What answering the order manager's venue.reconcile needs (venue-reconcile.ts). */
+  reconcile: ReconcileDeps;
 }
 
 type Ctx = ActorContext<ExchangeConfig>;
@@ -333,6 +336,7 @@ export default defineActor<ExchangeConfig, State>({
       counters: { bookTops: 0, l2Deltas: 0, trades: 0, ringFull: {}, resyncs: 0, unhandledRejections: 0, ignoredFrames: 0 },
       lastTradingState: null,
       pollRunning: false,
+      reconcile: { client, instruments, venue: config.venue_id, rest },
       // ccxt.pro rejects some promises nobody awaits (e.g. a refused ws-api request): count them, never crash on them.
       onUnhandledRejection: (reason: unknown) => {
         state.counters.unhandledRejections++;
@@ -383,6 +387,12 @@ export default defineActor<ExchangeConfig, State>({
       }
       return;
     }
+    if (decoded.kind === 'Control') {
+      // The frame object is reused: keep the asking peer's name for the asynchronous answer.
+      const peer = frame.peer;
+      const reply = (chunk: object): boolean => ctx.outboxes.get(peer)?.sendControl(chunk) ?? false;
+      if (onReconcileControl(state.reconcile, decoded.message, reply, (text) => ctx.log.warn({ peer }, text))) return;
+    }
     state.counters.ignoredFrames++;
   },
 
@@ -416,6 +426,11 @@ export default defineActor<ExchangeConfig, State>({
 
   control: {
     health: (state, _args, ctx) => health(state, ctx),
+    /** Cancels every open order on this venue (the runtime's exit policy at shutdown). */
+    async cancelAll(state) {
+      await state.executor.onHalted('exit policy: cancel open orders on shutdown');
+      return { openOrders: state.executor.tracker.openOrders().length };
+    },
   },
 
   describe(state) {

@@ -26,6 +26,7 @@ import type { ActorNodeSpec, SupervisorNodeSpec, TreeNodeSpec } from './supervis
 import { TradingGate, beatSupervisor, closeForShutdown, createTradingGate, forceHalt } from './trading-gate.js';
 import { toTreeNode, findTreeNode } from './tree-view.js';
 import { buildWiring, type ActorWiring } from './wiring.js';
+import { openRuntimeDatabase, type RuntimeDatabase, type RuntimeDatabaseOptions } from './database.js';
 import type { Bot4Config } from '../config/schema.js';
 import type { Logging } from '../logging/logger.js';
 import { packageRoot } from './package-root.js';
@@ -46,6 +47,8 @@ export interface RuntimeOptions {
   cancelOpenOrdersOnExit: boolean;
   /** Actor kinds implemented outside actors/ (a user's own strategy file): kind -> module file URL. */
   actorModules?: Readonly<Record<string, string>>;
+  /** Where the database actors' database is (src/runtime/database.ts); default: the embedded one. */
+  database?: RuntimeDatabaseOptions;
 }
 
 const KILL_SWITCH_KIND = 'kill-switch';
@@ -67,6 +70,7 @@ export class Runtime implements AdminBackend {
   private lastShownState: TradingState | undefined;
   private shutdownPromise: Promise<void> | undefined;
   private readonly treeEvents: Subscription[] = [];
+  private database: RuntimeDatabase | null = null;
   readonly startedAt = Date.now();
 
   private constructor(private readonly options: RuntimeOptions) {
@@ -82,8 +86,16 @@ export class Runtime implements AdminBackend {
 
   /** Builds the shared memory, starts the supervisor heartbeat, the GPIO panel and the tree. */
   static async start(options: RuntimeOptions): Promise<Runtime> {
-    const runtime = new Runtime(options);
-    await runtime.boot();
+    // Persistence (src/runtime/database.ts): up, migrated and the kill switch latch recovered before any actor starts.
+    const database = await openRuntimeDatabase(options.tree, options.database ?? {}, options.logger);
+    const runtime = new Runtime(database ? { ...options, tree: database.tree } : options);
+    runtime.database = database;
+    try {
+      await runtime.boot();
+    } catch (error) {
+      await database?.stop();
+      throw error;
+    }
     return runtime;
   }
 
@@ -244,6 +256,13 @@ export class Runtime implements AdminBackend {
     return this.nodeOrThrow(path);
   }
 
+  /** Calls a control method of the running actor at `path`. */
+  async invoke(path: string, method: string, args: unknown, timeoutMs?: number): Promise<unknown> {
+    const handle = this.supervision.handleOf(path) as ActorHandle | undefined;
+    if (!handle) throw new AdminError('not_found', `${path} is not a running actor`);
+    return handle.invoke(method, args, timeoutMs);
+  }
+
   killswitchTrip(reason: string): Promise<TradingStateReport> {
     return this.trip('admin', reason);
   }
@@ -348,6 +367,7 @@ export class Runtime implements AdminBackend {
     this.publish('runtime.shutdown', { reason, phase: 'gate-closed' });
     logger.info({ reason }, `shutting down (${reason}): order gate closed`);
     this.panel?.showState(TradingState.HALTED);
+    if (this.options.cancelOpenOrdersOnExit) await this.cancelOpenOrdersForExit(reason);
     const report = await this.supervision.stop(this.options.shutdownDeadlineMs);
     this.lastStopReport = report;
     if (report.complete) {
@@ -358,11 +378,31 @@ export class Runtime implements AdminBackend {
         `shutdown deadline (${this.options.shutdownDeadlineMs} ms) passed; still waiting for: ${report.notStopped.map((w) => JSON.stringify(w)).join('; ')}`,
       );
     }
+    // after the tree: the recorder has flushed (or spooled) what it held
+    await this.database?.stop().catch((error: Error) => logger.error({ err: error }, `stopping the database failed: ${error.message}`));
     clearInterval(this.beat);
     this.panel?.close();
     for (const s of this.treeEvents) s.unsubscribe();
     this.publish('runtime.shutdown', { reason, phase: 'stopped', complete: report.complete });
     this.events.complete();
+  }
+
+  /** Exit policy: every venue cancels its open orders before the actors stop (the gate is already closed). */
+  private async cancelOpenOrdersForExit(reason: string): Promise<void> {
+    const { logger } = this.options;
+    const venues = actorNodes(this.options.tree).filter((a) => a.kind === 'exchange');
+    const results = await Promise.allSettled(
+      venues.map(async (node) => {
+        const handle = this.supervision.handleOf(node.path) as ActorHandle | undefined;
+        if (!handle) throw new Error(`${node.path} is not running; its open orders stay on the venue`);
+        return { path: node.path, ...((await handle.invoke('cancelAll', { reason }, this.options.shutdownDeadlineMs / 2)) as object) };
+      }),
+    );
+    for (const result of results) {
+      if (result.status === 'fulfilled') logger.info(result.value, 'exit policy: open orders cancelled');
+      else logger.error({ err: result.reason }, `exit policy: could not cancel open orders: ${(result.reason as Error).message}`);
+    }
+    this.publish('runtime.shutdown', { reason, phase: 'orders-cancelled', venues: venues.length, failed: results.filter((r) => r.status === 'rejected').length });
   }
 
   private refuseDuringShutdown(command: string): void {
@@ -389,6 +429,7 @@ export function startRuntime(config: Bot4Config, { logger, logging }: { logger: 
     heartbeatMs: config.runtime.heartbeat_ms,
     shutdownDeadlineMs: config.runtime.shutdown_deadline_ms,
     cancelOpenOrdersOnExit: config.runtime.exit_policy.cancel_open_orders,
+    database: { ...(config.database.url ? { url: config.database.url } : {}), dataDir: config.database.data_dir, addSecret: (value) => logging.addSecret(value) },
     actorModules: Object.fromEntries(Object.entries(config.runtime.actor_modules).map(([kind, file]) => [kind, pathToFileURL(resolve(root, file)).href])),
   });
 }

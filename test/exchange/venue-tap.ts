@@ -14,6 +14,15 @@ export interface VenueTap {
   readonly wsUrl: string;
   /** Requests forwarded so far, by "METHOD /path" (query string left out). */
   count(key?: string): number;
+  /**
+   * From now on, HTTP requests are counted on arrival but held here (on the wire, not yet
+   * at the venue) until release(): freezes what has left the runtime at a chosen moment.
+   */
+  hold(): void;
+  /** Forwards every held request and stops holding. */
+  release(): void;
+  /** Requests held right now. */
+  held(): number;
   /** Sends `text` to every open market-stream client; returns how many got it. */
   injectMarketText(text: string): number;
   close(): Promise<void>;
@@ -23,9 +32,22 @@ export async function startVenueTap(target: { httpUrl: string; wsUrl: string }):
   const counts = new Map<string, number>();
   const marketClients = new Set<WebSocket>();
   const upstream = new URL(target.httpUrl);
+  let holding = false;
+  const heldRequests: (() => void)[] = [];
   const server = createServer((req, res) => {
     const key = `${req.method} ${(req.url ?? '/').split('?')[0]}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
+    if (holding) {
+      req.pause();
+      heldRequests.push(() => {
+        forwardRequest(req, res);
+        req.resume();
+      });
+      return;
+    }
+    forwardRequest(req, res);
+  });
+  const forwardRequest = (req: IncomingMessage, res: import('node:http').ServerResponse): void => {
     const forward = httpRequest(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (answer: IncomingMessage) => {
@@ -35,7 +57,7 @@ export async function startVenueTap(target: { httpUrl: string; wsUrl: string }):
     );
     forward.on('error', () => res.destroy());
     req.pipe(forward);
-  });
+  };
   const wss = new WebSocketServer({ noServer: true });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = req.url ?? '/';
@@ -70,6 +92,14 @@ export async function startVenueTap(target: { httpUrl: string; wsUrl: string }):
     httpUrl: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}`,
     count: (key) => (key === undefined ? [...counts.values()].reduce((a, b) => a + b, 0) : counts.get(key) ?? 0),
+    hold: () => {
+      holding = true;
+    },
+    release: () => {
+      holding = false;
+      heldRequests.splice(0).forEach((forward) => forward());
+    },
+    held: () => heldRequests.length,
     injectMarketText(text) {
       let sent = 0;
       for (const client of marketClients) {

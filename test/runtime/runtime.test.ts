@@ -148,7 +148,7 @@ describe('runtime: the supervision tree behind the admin backend', () => {
     rt.subscribe(['runtime.*'], (e) => phases.push(String(e.data.phase)));
     await rt.shutdown('SIGTERM');
     expect(rt.gate.read()).toBe(TradingState.HALTED);
-    expect(phases).toEqual(['gate-closed', 'stopped']);
+    expect(phases).toEqual(['gate-closed', 'orders-cancelled', 'stopped']);
     expect(rt.lastStopReport, JSON.stringify(rt.lastStopReport)).toMatchObject({ complete: true, notStopped: [] });
     expect(existsSync(file) && JSON.parse(readFileSync(file, 'utf8')).state).toBe('ACTIVE');
     await expect(rt.modeSet('active')).rejects.toThrow(/shutting down/);

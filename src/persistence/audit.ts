@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { canonicalJson } from './canonical-json.js';
 import { timestampText, toSafeInteger, usToTimestamp, withTransaction, type Queryable } from './db.js';
 import { sha256Hex } from './hash.js';
@@ -40,6 +41,16 @@ export function auditRowHash(prevHash: string, content: Pick<AuditRow, 'id' | 'a
  * contiguous and each row links to the true previous head.
  */
 export async function appendAudit(db: Queryable, entry: AuditEntry): Promise<AuditRow> {
+  const row = await withTransaction(db, (client) => appendAuditInTransaction(client, entry));
+  return row as AuditRow;
+}
+
+/**
+ * The append itself, on a connection that already has a transaction open (the batch writer's). With a
+ * `key` (the producer's name for the entry, kept in `source_key`, see sql/005) an entry already in the
+ * log is not appended again and null is returned: a spool replayed after an ambiguous failure lands once.
+ */
+export async function appendAuditInTransaction(client: pg.ClientBase, entry: AuditEntry, key?: string): Promise<AuditRow | null> {
   if (typeof entry.actor !== 'string' || entry.actor === '') throw new TypeError('appendAudit: actor must be a non-empty string');
   if (typeof entry.action !== 'string' || entry.action === '') throw new TypeError('appendAudit: action must be a non-empty string');
   if (typeof entry.detail !== 'object' || entry.detail === null || Array.isArray(entry.detail)) {
@@ -48,20 +59,22 @@ export async function appendAudit(db: Queryable, entry: AuditEntry): Promise<Aud
   // jsonb stores what JSON.parse would give back, so hash that form, not the caller's object
   const detail = JSON.parse(canonicalJson(entry.detail)) as Record<string, unknown>;
   const at = usToTimestamp(entry.atUs ?? (performance.timeOrigin + performance.now()) * 1000);
-  return withTransaction(db, async (client) => {
-    await client.query('LOCK TABLE audit_log IN EXCLUSIVE MODE');
-    const head = await client.query<{ id: string; hash: string }>('SELECT id::text, hash FROM audit_log ORDER BY id DESC LIMIT 1');
-    const last = head.rows[0];
-    const id = last ? toSafeInteger(last.id, 'audit_log.id') + 1 : 1;
-    const prevHash = last ? last.hash : GENESIS_HASH;
-    const row: AuditRow = { id, at, actor: entry.actor, action: entry.action, detail, prevHash, hash: '' };
-    row.hash = auditRowHash(prevHash, row);
-    await client.query(
-      'INSERT INTO audit_log (id, at, actor, action, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [row.id, row.at, row.actor, row.action, canonicalJson(detail), row.prevHash, row.hash],
-    );
-    return row;
-  });
+  await client.query('LOCK TABLE audit_log IN EXCLUSIVE MODE');
+  if (key !== undefined) {
+    const seen = await client.query('SELECT 1 FROM audit_log WHERE source_key = $1', [key]);
+    if (seen.rowCount) return null;
+  }
+  const head = await client.query<{ id: string; hash: string }>('SELECT id::text, hash FROM audit_log ORDER BY id DESC LIMIT 1');
+  const last = head.rows[0];
+  const id = last ? toSafeInteger(last.id, 'audit_log.id') + 1 : 1;
+  const prevHash = last ? last.hash : GENESIS_HASH;
+  const row: AuditRow = { id, at, actor: entry.actor, action: entry.action, detail, prevHash, hash: '' };
+  row.hash = auditRowHash(prevHash, row);
+  await client.query(
+    'INSERT INTO audit_log (id, at, actor, action, detail, prev_hash, hash, source_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+    [row.id, row.at, row.actor, row.action, canonicalJson(detail), row.prevHash, row.hash, key ?? null],
+  );
+  return row;
 }
 
 const PAGE = 1000;

@@ -1,6 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import pg from 'pg';
 import { seededRandom, type Random } from '../domain/random.js';
+import { appendAuditInTransaction } from './audit.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import { withTransaction } from './db.js';
 import { describeError, isRecordError } from './db-errors.js';
@@ -192,6 +193,11 @@ export class BatchWriter {
       for (const statement of statements) {
         const result = await client.query(statement.text, statement.values);
         if (statement.countsRecords) rows += result.rowCount ?? 0;
+      }
+      for (const record of batch) {
+        if (record.kind !== 'audit') continue;
+        const entry = { actor: record.actor, action: record.action, detail: record.detail, atUs: record.atUs };
+        if (await appendAuditInTransaction(client, entry, record.key)) rows += 1;
       }
       return rows;
     });

@@ -37,7 +37,9 @@ const orders: TableMapping<'order_update'> = {
   dedupe: { key: (r) => String(r.orderId), newer: (a, b) => a.seq > b.seq },
 };
 
+// audit entries are chained one by one under a table lock (appendAuditRecord), not multi-row inserted
 const mappings: { [K in RecordKind]: Array<TableMapping<K>> } = {
+  audit: [],
   order_update: [orderEvents, orders],
   fill: [{
     table: 'fills',

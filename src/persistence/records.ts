@@ -132,7 +132,20 @@ const ohlcv = z.object({
   volume: z.number().nonnegative(),
 });
 
-export const persistRecordSchema = z.discriminatedUnion('kind', [orderUpdate, fill, position, balance, killSwitch, lifecycle, trade, bookTop, ohlcv]);
+/**
+ * One audit log entry (src/persistence/audit.ts chains it). `key` is the producer's name for the entry
+ * (e.g. `<actor>:<counter>`): an entry whose key is already in the log is not appended again.
+ */
+const audit = z.object({
+  kind: z.literal('audit'),
+  key: name,
+  actor: name,
+  action: name,
+  detail: z.record(z.string(), z.json()),
+  atUs: micros,
+});
+
+export const persistRecordSchema = z.discriminatedUnion('kind', [orderUpdate, fill, position, balance, killSwitch, lifecycle, trade, bookTop, ohlcv, audit]);
 
 export type PersistRecord = z.infer<typeof persistRecordSchema>;
 export type RecordKind = PersistRecord['kind'];
@@ -166,5 +179,7 @@ export function recordKey(record: PersistRecord): string {
       return `book_top:${record.venue}:${record.instrument}:${record.updateId}:${record.tsUs}`;
     case 'ohlcv':
       return `ohlcv:${record.venue}:${record.instrument}:${record.timeframe}:${record.tsUs}`;
+    case 'audit':
+      return `audit:${record.key}`;
   }
 }

@@ -1,0 +1,209 @@
+/**
+ * The recorder: everything worth keeping goes from its rings to the database, off the order path.
+ *
+ * `handle` only maps a frame to a record and queues it (no I/O); the batch writer flushes on its own
+ * timer in multi-row INSERT transactions, spools to disk while the database is slow to fail or down,
+ * and replays the spool in order when it is back. Every record has a natural key, so a replay or a
+ * redelivered frame never writes a row twice. Run it with `wait: park`: its event loop does the I/O.
+ */
+import { appendFileSync } from 'node:fs';
+import pg from 'pg';
+import { tradingStateName } from '../../src/domain/messages.js';
+import { BatchWriter } from '../../src/persistence/batch-writer.js';
+import { describeError } from '../../src/persistence/db-errors.js';
+import { loadOpenOrders } from '../../src/persistence/recovery.js';
+import type { PersistRecord, RecordOf } from '../../src/persistence/records.js';
+import { defineActor, type ActorContext, type InboundFrame } from '../../src/runtime/actor-definition.js';
+import { nowUs } from '../../src/runtime/clock.js';
+import { parseRecorderConfig, type RecorderConfig } from './config.js';
+import { recordOfControl } from './control-messages.js';
+import { persistedTransition } from './kill-switch-reason.js';
+import { OrderEvents, type OrderEventOutcome } from './order-events.js';
+import { bookTopRecord, fillRecord, killSwitchRecord, tradeRecord } from './record-mapping.js';
+
+type Ctx = ActorContext<RecorderConfig>;
+
+interface Counters {
+  /** Frames taken from the rings, by message kind. */
+  received: Record<string, number>;
+  /** Records handed to the writer. */
+  queued: number;
+  /** Order reports equal to the order's last state (a redelivered frame): not recorded twice. */
+  duplicateReports: number;
+  /** Reports of orders the recorder cannot describe: kept in `<spool>.unmatched`. */
+  unmatched: number;
+  /** Frames that could not become a record (unknown venue id, invalid control message): logged. */
+  refused: number;
+  lastError: string | null;
+}
+
+interface State {
+  writer: BatchWriter;
+  orders: OrderEvents;
+  counters: Counters;
+  unmatchedFile: string;
+  restoredOpenOrders: number | string;
+}
+
+/** Reads the open orders so their later reports can be numbered and described; the database may be down. */
+async function restoreOpenOrders(config: RecorderConfig, orders: OrderEvents, ctx: Ctx): Promise<number | string> {
+  const client = new pg.Client({ connectionString: config.database_url, connectionTimeoutMillis: 3_000 });
+  client.on('error', () => undefined); // a server going away mid-query fails the query, which is handled
+  try {
+    await client.connect();
+    const open = await loadOpenOrders(client);
+    orders.restore(open);
+    return open.length;
+  } catch (error) {
+    const why = `open orders not restored (${describeError(error)}): reports of orders submitted before this start go to the unmatched file`;
+    ctx.log.warn({ err: error }, why);
+    return why;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function queue(state: State, record: PersistRecord): void {
+  state.writer.enqueue(record);
+  state.counters.queued += 1;
+}
+
+function onOrderOutcome(state: State, outcome: OrderEventOutcome | null, frame: InboundFrame, what: unknown, ctx: Ctx): void {
+  if (outcome === null) return;
+  if (outcome.kind === 'record') queue(state, outcome.record);
+  else if (outcome.kind === 'duplicate') state.counters.duplicateReports += 1;
+  else {
+    state.counters.unmatched += 1;
+    appendFileSync(state.unmatchedFile, `${JSON.stringify({ atUs: nowUs(), peer: frame.peer, reason: outcome.reason, report: what })}\n`, { mode: 0o600 });
+    if (isPowerOfTwo(state.counters.unmatched)) ctx.log.warn({ unmatched: state.counters.unmatched }, `${outcome.reason} (kept in ${state.unmatchedFile}; ${state.counters.unmatched} so far)`);
+  }
+}
+
+function killSwitchChange(state: State, ctx: Ctx, change: Parameters<typeof killSwitchRecord>[0]): RecordOf<'kill_switch'> {
+  const persisted = persistedTransition(ctx.config.kill_switch_state_file, change.seq);
+  const record = killSwitchRecord(change, persisted.reason);
+  const t = persisted.transition;
+  // At start the kill switch re-announces its current state (state = previous): if the database missed
+  // the transition that led there, the row should say what that transition was.
+  if (t && change.state === change.previous && t.to === tradingStateName(change.state) && isStateName(t.from)) {
+    return { ...record, previous: t.from, source: t.source, tsUs: t.atMs * 1000 };
+  }
+  return record;
+}
+
+const STATE_NAMES = new Set(['ACTIVE', 'REDUCING', 'PAUSED', 'HALTED']);
+const isStateName = (name: string): name is RecordOf<'kill_switch'>['state'] => STATE_NAMES.has(name);
+const isPowerOfTwo = (n: number): boolean => (n & (n - 1)) === 0;
+
+function refuse(state: State, ctx: Ctx, frame: InboundFrame, kind: string, error: unknown): void {
+  state.counters.refused += 1;
+  state.counters.lastError = `${kind} from ${frame.peer}: ${describeError(error)}`;
+  if (isPowerOfTwo(state.counters.refused)) ctx.log.warn({ peer: frame.peer, kind, refused: state.counters.refused }, `not recorded: ${state.counters.lastError} (${state.counters.refused} refused so far)`);
+}
+
+function status(state: State) {
+  const w = state.writer.stats();
+  return {
+    queueDepth: w.pending,
+    written: w.inserted,
+    /** Records whose key the database already had (a replay, a retried batch). */
+    duplicates: w.duplicates,
+    duplicateReports: state.counters.duplicateReports,
+    spooled: w.spooled,
+    replayed: w.replayed,
+    spoolBytes: w.spoolBytes,
+    degraded: w.degraded,
+    rejected: w.rejected,
+    dbFailures: w.dbFailures,
+    received: { ...state.counters.received },
+    queued: state.counters.queued,
+    unmatched: state.counters.unmatched,
+    refused: state.counters.refused,
+    openOrders: state.orders.openCount,
+    restoredOpenOrders: state.restoredOpenOrders,
+    lastError: w.lastError ?? state.counters.lastError,
+  };
+}
+
+export default defineActor<RecorderConfig, State>({
+  kind: 'recorder',
+  parseConfig: parseRecorderConfig,
+  async init(ctx) {
+    const { config } = ctx;
+    const orders = new OrderEvents({
+      venueNames: config.venueNames,
+      instrumentNames: config.instrumentNames,
+      strategyNames: config.strategyNames,
+      clientIdNamespace: config.client_id_namespace,
+    });
+    const restoredOpenOrders = await restoreOpenOrders(config, orders, ctx);
+    const writer = new BatchWriter({
+      connectionString: config.database_url,
+      spoolPath: config.spoolFile,
+      batchSize: config.batch_size,
+      flushIntervalMs: config.flush_interval_ms,
+      backoff: { minMs: config.backoff.min_ms, maxMs: config.backoff.max_ms, randomFactor: 0.2 },
+      seed: Math.floor(ctx.random.next() * 0xffffffff),
+    });
+    // a spool left by the previous run is replayed before anything new is written
+    void writer.retryNow().catch((error: unknown) => ctx.log.error({ err: error }, `spool replay at start failed: ${describeError(error)}`));
+    ctx.log.info({ spool: config.spoolFile, restoredOpenOrders }, `recorder up: spool ${config.spoolFile}, ${typeof restoredOpenOrders === 'number' ? `${restoredOpenOrders} open orders restored` : restoredOpenOrders}`);
+    return {
+      writer,
+      orders,
+      counters: { received: {}, queued: 0, duplicateReports: 0, unmatched: 0, refused: 0, lastError: null },
+      unmatchedFile: `${config.spoolFile}.unmatched`,
+      restoredOpenOrders,
+    };
+  },
+  handle(state, frame, ctx) {
+    const decoded = ctx.decode(frame);
+    if (decoded === null) return;
+    const received = state.counters.received;
+    received[decoded.kind] = (received[decoded.kind] ?? 0) + 1;
+    const config = ctx.config;
+    try {
+      switch (decoded.kind) {
+        case 'Trade':
+          queue(state, tradeRecord(config, decoded.message));
+          return;
+        case 'BookTop':
+          queue(state, bookTopRecord(config, decoded.message));
+          return;
+        case 'Fill':
+          queue(state, fillRecord(config, decoded.message));
+          return;
+        case 'TradingStateChange':
+          queue(state, killSwitchChange(state, ctx, decoded.message));
+          return;
+        case 'OrderCommand':
+          onOrderOutcome(state, state.orders.command(decoded.message), frame, { ...decoded.message }, ctx);
+          return;
+        case 'ExecutionReport':
+          onOrderOutcome(state, state.orders.report(decoded.message), frame, { ...decoded.message }, ctx);
+          return;
+        case 'Control':
+          queue(state, recordOfControl(decoded.message, frame.peer, nowUs()));
+          return;
+        default:
+          refuse(state, ctx, frame, decoded.kind, new Error(`the recorder does not record ${decoded.kind} messages`));
+      }
+    } catch (error) {
+      refuse(state, ctx, frame, decoded.kind, error);
+    }
+  },
+  control: {
+    status: (state) => status(state),
+    /** Writes what is queued now and retries the spool at once (operators after a database outage, tests). */
+    async flush(state) {
+      await state.writer.retryNow();
+      return status(state);
+    },
+  },
+  describe: (state) => status(state),
+  async stop(state, ctx) {
+    await state.writer.close();
+    const left = state.writer.stats();
+    if (left.degraded) ctx.log.warn({ spoolBytes: left.spoolBytes }, `recorder stopped with ${left.spoolBytes} bytes in the spool: the next start replays them`);
+  },
+});

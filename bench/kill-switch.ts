@@ -10,14 +10,15 @@
  * observer's wall-clock stamp minus ours (two threads' clocks, derived from one process
  * clock; good to a few hundred ns).
  *
- * Trip -> cancel requests sent to every venue needs the exchange actors and the order
- * manager; until those are in the tree this row says so instead of printing a number.
+ * Trip -> cancel requests at every venue runs the real runtime against two emulated
+ * venues (bench/trip-to-cancels.ts).
  */
 import { Worker } from 'node:worker_threads';
 import { TradingState } from '../src/domain/messages.js';
 import { TradingGateWriter, createTradingGate } from '../src/runtime/trading-gate.js';
 import { GateProbe } from './gate-probe.js';
 import { summarizeLatency, type LatencySummary } from './latency-stats.js';
+import { measureTripToCancels } from './trip-to-cancels.js';
 
 export interface KillSwitchBenchResult {
   suite: 'kill-switch';
@@ -30,7 +31,7 @@ export interface KillSwitchBenchResult {
 
 const wallNs = (): number => (performance.timeOrigin + performance.now()) * 1e6;
 
-export async function runKillSwitchBench(opts: { quick: boolean; tripToCancels?: () => Promise<LatencySummary | undefined> }): Promise<KillSwitchBenchResult> {
+export async function runKillSwitchBench(opts: { quick: boolean }): Promise<KillSwitchBenchResult> {
   const rounds = opts.quick ? 2_000 : 50_000;
   const warmup = Math.floor(rounds / 10);
   const gateBuffer = createTradingGate();
@@ -69,20 +70,24 @@ export async function runKillSwitchBench(opts: { quick: boolean; tripToCancels?:
   } finally {
     await observer.terminate();
   }
-  const tripToCancels = opts.tripToCancels ? await opts.tripToCancels() : undefined;
+  const tripToCancels = await measureTripToCancels({ rounds: opts.quick ? 5 : 40 });
   return {
     suite: 'kill-switch',
     quick: opts.quick,
     rounds,
     gateClosedRoundTripHalf: summarizeLatency(half, 'ns', 'trip -> observer acknowledges, round trip / 2 (one clock)'),
     gateClosedOneWay: summarizeLatency(oneWay, 'ns', "observer's wall-clock stamp minus the trip's (two threads' clocks)"),
-    tripToCancelsSent: tripToCancels ?? { status: 'not-landed', reason: 'needs exchange actors and the order manager in the tree (issues 5 and 6)' },
+    tripToCancelsSent: tripToCancels,
   };
 }
 
 export function formatKillSwitchBench(result: KillSwitchBenchResult): string {
   const row = (name: string, s: LatencySummary) =>
     `  ${name.padEnd(42)} p50 ${String(s.p50.value).padStart(8)} ${s.p50.unit}  p99 ${String(s.p99.value).padStart(8)}  p99.9 ${String(s.p999.value).padStart(8)}  (n=${s.p50.samples}; ${s.method})`;
-  const cancels = 'status' in result.tripToCancelsSent ? `  trip -> cancels sent to all venues           not measured: ${result.tripToCancelsSent.reason}` : row('trip -> cancels sent to all venues', result.tripToCancelsSent);
-  return [`kill switch ${result.quick ? '(quick)' : ''}`, row('trip -> gate closed (round trip / 2)', result.gateClosedRoundTripHalf), row('trip -> gate closed (one way, wall clocks)', result.gateClosedOneWay), cancels].join('\n');
+  return [
+    `kill switch ${result.quick ? '(quick)' : ''}`,
+    row('trip -> gate closed (round trip / 2)', result.gateClosedRoundTripHalf),
+    row('trip -> gate closed (one way, wall clocks)', result.gateClosedOneWay),
+    'status' in result.tripToCancelsSent ? `  trip -> cancel-all at every venue: not measured (${result.tripToCancelsSent.reason})` : row('trip -> cancel-all at every venue', result.tripToCancelsSent),
+  ].join('\n');
 }

@@ -28,8 +28,16 @@ export interface RunningVenue {
   /** Resolves when a replayed recording has been played to its end (never for a simulated market). */
   readonly replayFinished: Promise<void> | undefined;
   connectionCount(kind: ConnectionKind): number;
+  /**
+   * Calls `listener` as each REST request arrives (before it is read or answered), with
+   * its method, path and arrival time (wall-clock ms): what reached the venue, and when.
+   * Returns the function that stops listening.
+   */
+  onRequest(listener: RequestListener): () => void;
   close(): Promise<void>;
 }
+
+export type RequestListener = (request: { method: string; path: string; atMs: number }) => void;
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -87,10 +95,15 @@ export async function startVenueEmulator(input: VenueOptions = {}): Promise<Runn
     else send();
   };
 
+  const requestListeners = new Set<RequestListener>();
   const server = createServer((request, response) => {
     const url = request.url ?? '/';
     const queryStart = url.indexOf('?');
     const path = queryStart >= 0 ? url.slice(0, queryStart) : url;
+    if (requestListeners.size > 0) {
+      const arrived = { method: request.method ?? 'GET', path, atMs: performance.timeOrigin + performance.now() };
+      for (const listener of requestListeners) listener(arrived);
+    }
     const query = queryStart >= 0 ? url.slice(queryStart + 1) : '';
     const apiKeyHeader = request.headers['x-mbx-apikey'];
     readBody(request).then(
@@ -148,6 +161,10 @@ export async function startVenueEmulator(input: VenueOptions = {}): Promise<Runn
     venue,
     replayFinished: replay?.finished,
     connectionCount: (kind) => (kind !== 'user' ? marketHub.connectionCount : 0) + (kind !== 'market' ? userHub.connectionCount : 0),
+    onRequest(listener) {
+      requestListeners.add(listener);
+      return () => requestListeners.delete(listener);
+    },
     close() {
       closing ??= (async () => {
         venue.stop();

@@ -91,6 +91,8 @@ export const databaseSchema = z.looseObject({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  /** The embedded PGlite database's folder when there is no DATABASE_URL; relative to the checkout root. */
+  data_dir: z.string().min(1).default('data/pglite'),
 });
 
 /** The kill switch's main-thread side: its GPIO panel (the actor's own settings live in its tree node). */

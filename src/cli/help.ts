@@ -9,6 +9,8 @@ Commands:
   ctl <subcommand>          talk to a running bot4 over its admin socket (tree, status, kill, …)
   venue [--port N]          run the local Binance-spot venue emulator (paper trading without internet)
   bench [suite…] [--quick]  latency benchmarks (ring vs postMessage and others); bench/results/latest.json
+  db migrate                apply the sql/ migrations to DATABASE_URL or the embedded database; print the report
+  audit verify              check the hash-chained audit log; name the first edited or deleted row
 
 Options:
   -h, --help                show help (also: bot4 <command> --help)

@@ -4,10 +4,11 @@
  * anything heavy loads.
  */
 import { BENCH_HELP } from './bench-help.js';
+import { AUDIT_HELP, DB_HELP } from './db-help.js';
 import { CTL_HELP, MAIN_HELP, START_HELP, VENUE_HELP } from './help.js';
 import { UsageError } from './usage-error.js';
 
-const HELP_BY_COMMAND: Record<string, string> = { start: START_HELP, ctl: CTL_HELP, venue: VENUE_HELP, bench: BENCH_HELP };
+const HELP_BY_COMMAND: Record<string, string> = { start: START_HELP, ctl: CTL_HELP, venue: VENUE_HELP, bench: BENCH_HELP, db: DB_HELP, audit: AUDIT_HELP };
 
 async function main(argv: readonly string[]): Promise<{ code: number; exitNow: boolean }> {
   const [command, ...rest] = argv;
@@ -37,6 +38,14 @@ async function main(argv: readonly string[]): Promise<{ code: number; exitNow: b
       const { runBenchCommand } = await import('./bench.js');
       // suites' workers and pools are closed, but a timer left by a library must not hold the exit
       return { code: await runBenchCommand(rest), exitNow: true };
+    }
+    case 'db': {
+      const { runDb } = await import('./db.js');
+      return { code: await runDb(rest), exitNow: false };
+    }
+    case 'audit': {
+      const { runAudit } = await import('./db.js');
+      return { code: await runAudit(rest), exitNow: false };
     }
     default:
       throw new UsageError(`unknown command "${command}"`, '');

@@ -134,18 +134,16 @@ export function wireDatabaseActors(tree: SupervisorNodeSpec, connectionString: s
   return rewrite(tree) as SupervisorNodeSpec;
 }
 
-/** The password of a URL, and a `password=` query parameter, go to the log scrubber. */
+/**
+ * The password of a URL, and a `password=` query parameter, go to the log scrubber (raw and decoded).
+ * Regexes rather than WHATWG URL, which refuses URLs pg accepts (`postgresql://u:p@/db?host=/run`).
+ */
 export function registerUrlSecrets(url: string, addSecret: ((value: string) => void) | undefined): void {
   if (!addSecret) return;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    addSecret(url);
-    return;
-  }
-  for (const value of [parsed.password, parsed.searchParams.get('password') ?? '']) {
-    if (value === '') continue;
+  const userinfo = /^[a-z][a-z0-9+.-]*:\/\/[^:/@?#]*:([^@/?#]+)@/i.exec(url)?.[1];
+  const params = [...url.matchAll(/[?&]password=([^&#]+)/gi)].map((m) => m[1] as string);
+  for (const value of [userinfo, ...params]) {
+    if (!value) continue;
     addSecret(value);
     const decoded = safeDecode(value);
     if (decoded !== value) addSecret(decoded);

@@ -44,8 +44,9 @@ describe('runtime database wiring', () => {
   it("registers a URL's password (userinfo and password= parameter, raw and decoded) with the log scrubber", () => {
     const scrubber = new SecretScrubber();
     registerUrlSecrets('postgresql://bot4:p%40ss%2Fword@db.example:5432/bot4?sslmode=require&password=other-secret', (s) => scrubber.add(s));
-    const line = scrubber.scrub('connecting with p@ss/word and p%40ss%2Fword, fallback other-secret');
-    expect(line).not.toMatch(/p@ss\/word|p%40ss%2Fword|other-secret/);
+    registerUrlSecrets('postgresql://bot4:sock-pass@/bot4?host=/run/postgresql', (s) => scrubber.add(s));
+    const line = scrubber.scrub('connecting with p@ss/word and p%40ss%2Fword, fallback other-secret, socket sock-pass');
+    expect(line).not.toMatch(/p@ss\/word|p%40ss%2Fword|other-secret|sock-pass/);
   });
 
   it('latches HALTED when the database cannot be reached at start, saying why', async () => {

@@ -52,10 +52,11 @@ export interface BennyCaseFigures {
   messagesPerSample: number;
 }
 
-export function bennyFigures(c: BennyCaseFigures, what: string): MeasuredFigure[] {
+/** `unit` names what one op of the batch is, e.g. "ns/msg"; `samples` are benny's samples. */
+export function bennyFigures(c: BennyCaseFigures, what: string, unit: string): MeasuredFigure[] {
   const method = `benny (benchmark.js): ${c.messagesPerSample} ${what} per op, time per op / ${c.messagesPerSample}`;
   return [
-    { ...measured(c.name, 'mean', { value: c.nsPerOp, unit: 'ns', samples: c.samples }, method), marginPercent: c.marginPercent },
-    measured(c.name, 'median', { value: c.medianNsPerOp, unit: 'ns', samples: c.samples }, method),
+    { ...measured(c.name, 'mean', { value: c.nsPerOp, unit, samples: c.samples }, method), marginPercent: c.marginPercent },
+    measured(c.name, 'median', { value: c.medianNsPerOp, unit, samples: c.samples }, method),
   ];
 }

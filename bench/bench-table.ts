@@ -1,7 +1,8 @@
 /**
  * Readable tables of a suite's figures: one row per subject, one column per metric (with its
- * unit in the header when the column has one unit), the sample count, and a "÷ postMessage"
- * column for each metric that carries a ratio. Not-landed figures print their reason.
+ * unit in the header when the column has one unit), benny's margin of error where there is
+ * one, the sample count, and a "÷ postMessage" column for each metric that carries a ratio.
+ * Not-landed figures print their reason.
  */
 import type { BenchFigure, MeasuredFigure } from './bench-figures.js';
 
@@ -26,11 +27,13 @@ export function formatFigureTable(figures: readonly BenchFigure[]): string {
   const metrics = [...new Set(measuredFigures.map((f) => f.metric))];
   const unitOf = new Map(metrics.map((m) => [m, [...new Set(measuredFigures.filter((f) => f.metric === m).map((f) => f.unit))]]));
   const ratioMetrics = RATIO_COLUMNS.filter((m) => measuredFigures.some((f) => f.metric === m && f.ratioToPostMessage !== undefined));
+  const hasMargin = measuredFigures.some((f) => f.marginPercent !== undefined);
   const samplesCols = [...new Set(measuredFigures.map((f) => (f.metric === 'throughput' ? 'n msgs' : 'n')))];
 
   const header = [
     '',
     ...metrics.map((m) => (unitOf.get(m)!.length === 1 ? `${short(m)} ${unitOf.get(m)![0]}` : short(m))),
+    ...(hasMargin ? ['± %'] : []),
     ...samplesCols,
     ...ratioMetrics.map((m) => `${short(m)} ÷pm`),
   ];
@@ -57,7 +60,8 @@ export function formatFigureTable(figures: readonly BenchFigure[]): string {
       const r = byMetric.get(m)?.ratioToPostMessage;
       return r === undefined ? '' : `x${r}`;
     };
-    rows.push([subject, ...metrics.map(cell), ...samplesCols.map(samples), ...ratioMetrics.map(ratio)]);
+    const margin = [...byMetric.values()].find((f) => f.marginPercent !== undefined)?.marginPercent;
+    rows.push([subject, ...metrics.map(cell), ...(hasMargin ? [margin === undefined ? '' : String(margin)] : []), ...samplesCols.map(samples), ...ratioMetrics.map(ratio)]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string =>

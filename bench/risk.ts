@@ -152,5 +152,5 @@ export async function runRiskBench(opts: { size: BenchSize }): Promise<RiskBench
 }
 
 export function riskFigures(result: Pick<RiskBenchResult, 'cases'>): MeasuredFigure[] {
-  return result.cases.flatMap((c) => bennyFigures(c, `orders through runPreTradeChecks (expect ${c.expected})`));
+  return result.cases.flatMap((c) => bennyFigures(c, `orders through runPreTradeChecks (expect ${c.expected})`, 'ns/order'));
 }

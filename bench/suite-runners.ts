@@ -39,7 +39,7 @@ async function codec({ size }: SuiteContext): Promise<SuiteOutcome> {
   return {
     status: 'ok',
     settings: { quick: result.quick, ...result.settings },
-    figures: result.cases.flatMap((c) => bennyFigures(c, `messages (${c.payloadBytes} B payload)`)),
+    figures: result.cases.flatMap((c) => bennyFigures(c, `messages (${c.payloadBytes} B payload)`, 'ns/msg')),
   };
 }
 
@@ -53,7 +53,7 @@ async function killSwitch({ size }: SuiteContext): Promise<SuiteOutcome> {
   const { runKillSwitchBench } = await import('./kill-switch.js');
   const result = await runKillSwitchBench({ quick: quickFor(size) });
   const cancels = result.tripToCancelsSent;
-  const cancelsSubject = 'trip -> cancels sent to all venues';
+  const cancelsSubject = 'trip -> cancel-all at every venue';
   return {
     status: 'ok',
     settings: { quick: result.quick, rounds: result.rounds },

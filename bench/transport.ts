@@ -6,7 +6,7 @@
  */
 import type { WaitStrategy } from '../src/runtime/mailbox.js';
 import { LATENCY_METRICS, latencyFigures, measured, type MeasuredFigure } from './bench-figures.js';
-import { round, type Figure, type LatencySummary } from './latency-stats.js';
+import type { Figure, LatencySummary } from './latency-stats.js';
 import { runRingBench, type RingBenchResult } from './ring.js';
 import type { BenchSize } from './suites.js';
 import { COMLINK_THROUGHPUT_METHOD, comlinkLatency, comlinkThroughput } from './transport-comlink.js';
@@ -107,9 +107,13 @@ export function transportSubject(c: Pick<TransportCase, 'transport' | 'strategy'
   return [c.transport, c.strategy, `${c.messageBytes} B`].filter((part) => part !== null).join(' ');
 }
 
-/** value / postMessage's value of the same size; undefined when there is no postMessage case to compare with. */
+/**
+ * value / postMessage's value of the same size, to 3 significant digits (a ring can be
+ * hundreds of times faster: two decimals would round it to 0); undefined when there is no
+ * postMessage case to compare with.
+ */
 export function ratioTo(value: number, base: number | undefined): number | undefined {
-  return base === undefined || base === 0 ? undefined : round(value / base);
+  return base === undefined || base === 0 ? undefined : Number((value / base).toPrecision(3));
 }
 
 export function transportFigures(result: Pick<TransportBenchResult, 'cases'>): MeasuredFigure[] {

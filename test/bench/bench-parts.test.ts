@@ -47,6 +47,7 @@ describe('transport figures', () => {
     expect(of('ring park 64 B', 'one-way p50')).toMatchObject({ value: 2, unit: 'µs', ratioToPostMessage: 0.2 });
     expect(of('ring park 64 B', 'throughput')).toMatchObject({ value: 1_000_000, ratioToPostMessage: 5, samples: 100 });
     expect(of('postMessage 64 B', 'one-way max')).toMatchObject({ ratioToPostMessage: 1 });
+    expect(transportFigures({ cases: [transportCase('ring', 64, 0.3, 1), transportCase('postMessage', 64, 700, 1)] })[0]).toMatchObject({ ratioToPostMessage: 0.000429 });
     // no 1 KiB postMessage case to compare with: no ratio rather than a made-up one
     expect(of('comlink 1024 B', 'throughput')).not.toHaveProperty('ratioToPostMessage');
   });
@@ -65,9 +66,10 @@ describe('tables', () => {
   });
 
   it('shows benny means with their margin in the JSON and groups large numbers', () => {
-    const [mean, median] = bennyFigures({ name: 'BookTop encode', nsPerOp: 50.5, medianNsPerOp: 49, marginPercent: 1.2, samples: 30, messagesPerSample: 256 }, 'messages');
-    expect(mean).toMatchObject({ metric: 'mean', value: 50.5, unit: 'ns', samples: 30, marginPercent: 1.2 });
+    const [mean, median] = bennyFigures({ name: 'BookTop encode', nsPerOp: 50.5, medianNsPerOp: 49, marginPercent: 1.2, samples: 30, messagesPerSample: 256 }, 'messages', 'ns/msg');
+    expect(mean).toMatchObject({ metric: 'mean', value: 50.5, unit: 'ns/msg', samples: 30, marginPercent: 1.2 });
     expect(median).toMatchObject({ metric: 'median', value: 49 });
+    expect(formatFigureTable([mean!, median!]).split('\n')[2]).toMatch(/^BookTop encode\s+50\.5\s+49\s+1\.2\s+30$/);
     const figures = transportFigures({ cases: [transportCase('postMessage', 64, 10, 1_234_567)] });
     expect(formatFigureTable(figures)).toContain('1,234,567');
   });

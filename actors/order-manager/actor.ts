@@ -23,7 +23,7 @@ import { OrderJournal, replayJournal, type JournalLine } from './order-journal.j
 import { gateRefusal } from './order-gate.js';
 import { OPEN_STATUSES, createOrder, isTerminalStatus, statusOf, type OrderEvent, type OrderStep } from './order-lifecycle.js';
 import { OrderStore, type Inflight, type ManagedOrder, type VenueOperation } from './order-store.js';
-import { ORDER_CANCEL, VENUE_ERROR, parseOrderCancel, type VenueErrorNotice } from './pipeline-messages.js';
+import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, type VenueErrorNotice } from './pipeline-messages.js';
 import { reconcile, type OwnOrderView, type VenueOpenOrder } from './reconcile.js';
 import { execStatusOfLifecycle, meaningOfReport } from './report-events.js';
 import { classifyVenueError, type RetryPolicy } from './venue-errors.js';
@@ -91,6 +91,8 @@ interface Counters {
   ignoredFrames: number;
   badControl: number;
   staleSnapshots: number;
+  /** Orders cancelled because their strategy restarted (order.cancel-strategy). */
+  strategyRestartCancels: number;
 }
 
 interface State {
@@ -114,6 +116,8 @@ interface State {
   cancelAll: CancelAllProgress | null;
   lastAllCancelled: ReturnType<typeof cancelAllSummary> | null;
   lastTradingState: { state: string; seq: number } | null;
+  /** Strategy id -> its first intentId of the running incarnation: older open orders are cancelled. */
+  cancelBelow: Map<number, number>;
   counters: Counters;
   command: OrderCommand;
   report: ExecutionReport;
@@ -625,6 +629,8 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
   r.reconciledAtMs = Date.now();
   r.lastError = null;
   r.summary = summaryCounts;
+  // Orders of restarted strategies adopted just now were not known when they asked.
+  cancelOlderIncarnations(state, ctx);
   ctx.emit('orders.reconciled', { venue, clean: plan.clean, ...summaryCounts });
   ctx.log.info({ venue, ...summaryCounts }, `venue ${venue} reconciled${plan.clean ? ' (clean)' : ''}`);
   releaseHeld(state, ctx);
@@ -787,6 +793,7 @@ function status(state: State, ctx: Ctx) {
     allCancelled: state.lastAllCancelled,
     journal: { file: ctx.config.journal_file, written: state.journal.written, replayedOrders: state.replayed.orders, skippedLines: state.replayed.skipped, problems: state.replayed.problems.slice(0, 10) },
     positions: positionsOf(state),
+    strategyRestarts: Object.fromEntries(state.cancelBelow),
     counters: { ...state.counters, externalFills: state.externalFills, orphanFills: state.orphanFills },
   };
 }
@@ -856,10 +863,11 @@ export default defineActor<OrderManagerConfig, State>({
       cancelAll: null,
       lastAllCancelled: null,
       lastTradingState: null,
+      cancelBelow: new Map(),
       counters: {
         intents: 0, duplicateIntents: 0, badIntents: 0, denied: {}, submits: 0, resubmits: 0, cancels: 0, queries: 0, ackTimeouts: 0,
         reports: 0, unknownReports: 0, fills: 0, duplicateFills: 0, unknownFills: 0, venueErrors: {}, invalidTransitions: 0, unresolved: 0,
-        ringFull: {}, ignoredFrames: 0, badControl: 0, staleSnapshots: 0,
+        ringFull: {}, ignoredFrames: 0, badControl: 0, staleSnapshots: 0, strategyRestartCancels: 0,
       },
       command: orderCommandCodec.create(),
       report: executionReportCodec.create(),
@@ -896,6 +904,7 @@ export default defineActor<OrderManagerConfig, State>({
         const type = controlType(decoded.message);
         if (type === VENUE_SNAPSHOT) onSnapshot(state, ctx, decoded.message, frame.peer);
         else if (type === ORDER_CANCEL) onCancelRequest(state, ctx, decoded.message, frame.peer);
+        else if (type === ORDER_CANCEL_STRATEGY) onCancelStrategy(state, ctx, decoded.message, frame.peer);
         else {
           state.counters.ignoredFrames++;
           ctx.log.debug({ peer: frame.peer, type }, `ignored control frame ${String(type)} from ${frame.peer}`);
@@ -968,4 +977,45 @@ function onCancelRequest(state: State, ctx: Ctx, message: unknown, peer: string)
   if (!OPEN_STATUSES.has(status) || status === 'PENDING_CANCEL') return;
   applyEvent(state, ctx, m, { type: 'CANCEL_REQUEST' });
   sendCancel(state, ctx, m, 1);
+}
+
+/**
+ * A strategy (re)started: cancel what its earlier incarnations left open. Orders on venues not
+ * reconciled yet are left to cancelOlderIncarnations after their reconciliation, so no command
+ * reaches a venue before it is reconciled; held intents of the old incarnation are dropped.
+ */
+function onCancelStrategy(state: State, ctx: Ctx, message: unknown, peer: string): void {
+  let request;
+  try {
+    request = parseOrderCancelStrategy(message);
+  } catch (error) {
+    state.counters.badControl++;
+    ctx.log.error({ peer }, `bad order.cancel-strategy from ${peer}: ${(error as Error).message}`);
+    return;
+  }
+  const below = Math.max(state.cancelBelow.get(request.strategy) ?? 0, request.belowIntentId);
+  state.cancelBelow.set(request.strategy, below);
+  const kept: HeldIntent[] = [];
+  for (const h of state.held) {
+    if (h.intent.strategy === request.strategy && h.intent.intentId < below) {
+      rejectIntent(state, ctx, h.intent, orderIdFor(h.intent.strategy, h.intent.intentId), RejectReason.NONE, ExecStatus.CANCELED);
+    } else kept.push(h);
+  }
+  state.held = kept;
+  const cancelled = cancelOlderIncarnations(state, ctx);
+  ctx.log.info({ strategy: request.strategy, belowIntentId: below, cancelled }, `strategy ${request.strategy} restarted: ${cancelled} open order(s) of its earlier incarnations cancelled`);
+}
+
+function cancelOlderIncarnations(state: State, ctx: Ctx): number {
+  let cancelled = 0;
+  for (const m of state.store.open()) {
+    const o = m.snapshot.context;
+    const below = state.cancelBelow.get(o.strategy);
+    if (below === undefined || o.intentId >= below || !reconciled(state, o.venue) || statusOf(m.snapshot) === 'PENDING_CANCEL') continue;
+    applyEvent(state, ctx, m, { type: 'CANCEL_REQUEST' });
+    sendCancel(state, ctx, m, 1);
+    state.counters.strategyRestartCancels++;
+    cancelled++;
+  }
+  return cancelled;
 }

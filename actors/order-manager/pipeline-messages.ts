@@ -4,6 +4,10 @@
  *
  * - `order.cancel`: a strategy asks to cancel one of its intents. strategy -> risk -> order
  *   manager; risk forwards it unchanged (a cancel only lowers risk, so no check applies).
+ * - `order.cancel-strategy`: a strategy that (re)starts asks to cancel every open order it
+ *   issued before, i.e. with an intentId below `belowIntentId` (its first id in this
+ *   incarnation). strategy -> risk -> order manager. The bound, not the arrival order, says
+ *   which orders are old, so orders adopted by a later reconciliation are caught too.
  * - `venue.error`: the order manager tells risk about every error a venue answered, including
  *   the ones it retries and therefore never reports to strategies, so risk can count an API
  *   error cascade.
@@ -11,12 +15,20 @@
 import { z } from 'zod';
 
 export const ORDER_CANCEL = 'order.cancel';
+export const ORDER_CANCEL_STRATEGY = 'order.cancel-strategy';
 export const VENUE_ERROR = 'venue.error';
 
 export interface OrderCancelRequest {
   type: typeof ORDER_CANCEL;
   strategy: number;
   intentId: number;
+}
+
+export interface OrderCancelStrategyRequest {
+  type: typeof ORDER_CANCEL_STRATEGY;
+  strategy: number;
+  /** Orders of the strategy with a smaller intentId are cancelled. */
+  belowIntentId: number;
 }
 
 export interface VenueErrorNotice {
@@ -36,6 +48,12 @@ const cancelSchema = z.strictObject({
   intentId: z.number().int().min(0),
 });
 
+const cancelStrategySchema = z.strictObject({
+  type: z.literal(ORDER_CANCEL_STRATEGY),
+  strategy: z.number().int().min(0),
+  belowIntentId: z.number().int().min(1),
+});
+
 const errorSchema = z.strictObject({
   type: z.literal(VENUE_ERROR),
   venue: z.number().int().min(0),
@@ -52,6 +70,12 @@ const describeIssues = (what: string, error: z.ZodError): string =>
 export function parseOrderCancel(message: unknown): OrderCancelRequest {
   const parsed = cancelSchema.safeParse(message);
   if (!parsed.success) throw new TypeError(describeIssues(ORDER_CANCEL, parsed.error));
+  return parsed.data;
+}
+
+export function parseOrderCancelStrategy(message: unknown): OrderCancelStrategyRequest {
+  const parsed = cancelStrategySchema.safeParse(message);
+  if (!parsed.success) throw new TypeError(describeIssues(ORDER_CANCEL_STRATEGY, parsed.error));
   return parsed.data;
 }
 

@@ -18,7 +18,7 @@ import { riskPanicCodec } from '../../src/runtime/codec/safety.js';
 import { nowUs } from '../../src/runtime/clock.js';
 import { compiledRoot } from '../../src/runtime/package-root.js';
 import { orderIdFor } from '../order-manager/client-order-id.js';
-import { ORDER_CANCEL, VENUE_ERROR, parseOrderCancel, parseVenueErrorNotice } from '../order-manager/pipeline-messages.js';
+import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, parseVenueErrorNotice } from '../order-manager/pipeline-messages.js';
 import { controlType } from '../order-manager/venue-protocol.js';
 import { Ledger, unrealisedPnl } from './accounting.js';
 import {
@@ -89,6 +89,8 @@ interface State {
     books: number;
     trades: number;
     venueErrors: number;
+    /** Cancels the venue answered "unknown order": the order had already filled or gone (a race, not an API fault). */
+    cancelRaces: number;
     cancelsForwarded: number;
     ringFull: Record<string, number>;
     ignoredFrames: number;
@@ -330,6 +332,11 @@ function onVenueError(state: State, ctx: Ctx, message: unknown, peer: string): v
     ctx.log.error({ peer }, `bad venue.error from ${peer}: ${(error as Error).message}`);
     return;
   }
+  if (notice.operation === 'cancel' && notice.reason === RejectReason.UNKNOWN_ORDER) {
+    // A market maker's cancel crossing a fill is routine; only faults of the venue's API cascade.
+    state.counters.cancelRaces++;
+    return;
+  }
   state.counters.venueErrors++;
   const now = nowUs();
   const windowUs = ctx.config.panics.api_errors.window_ms * 1000;
@@ -360,6 +367,17 @@ function onControl(state: State, ctx: Ctx, message: unknown, peer: string): void
       } catch (error) {
         state.counters.badControl++;
         ctx.log.error({ peer }, `bad order.cancel from ${peer}: ${(error as Error).message}`);
+      }
+      return;
+    case ORDER_CANCEL_STRATEGY:
+      // A restarted strategy's old orders: cancels only lower risk, forwarded like order.cancel.
+      try {
+        const request = parseOrderCancelStrategy(message);
+        state.counters.cancelsForwarded++;
+        if (!state.orderManager.sendControl(request)) count(state.counters.ringFull, state.orderManager.peer);
+      } catch (error) {
+        state.counters.badControl++;
+        ctx.log.error({ peer }, `bad order.cancel-strategy from ${peer}: ${(error as Error).message}`);
       }
       return;
     default:
@@ -483,7 +501,7 @@ export default defineActor<RiskConfig, State>({
       lastTradingState: null,
       counters: {
         intents: 0, approved: 0, rejected: {}, duplicateIntents: 0, badIntents: 0, reports: 0, fills: 0, badFills: 0, books: 0, trades: 0,
-        venueErrors: 0, cancelsForwarded: 0, ringFull: {}, ignoredFrames: 0, badControl: 0,
+        venueErrors: 0, cancelRaces: 0, cancelsForwarded: 0, ringFull: {}, ignoredFrames: 0, badControl: 0,
       },
     };
     ctx.log.info({ instruments: config.specs.size, capital: Object.fromEntries(config.deposits) }, `risk monitor up: equity ${ledger.cash()} ${config.quote_asset}`);

@@ -35,7 +35,7 @@ import { z } from 'zod';
 import { roundPrice, roundQty, type InstrumentSpec } from '../../src/domain/instrument.js';
 import { OrderType, Side, type BookTop, type Trade } from '../../src/domain/messages.js';
 import { Ewma } from './indicators.js';
-import { isUsableBook, midPrice, type MarketRef, type Strategy, type StrategyContext } from './strategy-api.js';
+import { isUsableBook, midPrice, type MarketRef, type OrderView, type Strategy, type StrategyContext } from './strategy-api.js';
 import { marketId, parseStrategyParams, positive, positiveInt } from './strategy-params.js';
 
 export const AVELLANEDA_STOIKOV = 'avellaneda-stoikov';
@@ -175,7 +175,10 @@ export class AvellanedaStoikovStrategy implements Strategy {
     this.depth.update(Math.max(Math.abs(trade.price - midPrice(book)), tick / 2));
   }
 
-  onOrderUpdate(_report: unknown, _order: unknown, ctx: StrategyContext): void {
+  onOrderUpdate(_report: unknown, order: Readonly<OrderView>, ctx: StrategyContext): void {
+    // A refused quote is replaced on the next book or timer, not at once: answering a refusal
+    // with a new order would loop as fast as the rings go while the gate is closed.
+    if (order.status === 'REJECTED') return;
     this.requote(ctx);
   }
 

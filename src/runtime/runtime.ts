@@ -304,7 +304,7 @@ export class Runtime implements AdminBackend {
 
   async status(): Promise<StatusReport> {
     const unavailable: string[] = [];
-    const ask = async (kind: string, what: string): Promise<Record<string, unknown>[]> => {
+    const ask = async (kind: string, what: string, method = 'status'): Promise<Record<string, unknown>[]> => {
       const nodes = actorNodes(this.options.tree).filter((a) => a.kind === kind);
       if (nodes.length === 0) {
         unavailable.push(`${what}: no ${kind} actor in this tree`);
@@ -318,21 +318,24 @@ export class Runtime implements AdminBackend {
           continue;
         }
         try {
-          answers.push({ path: node.path, ...((await handle.invoke('status', {})) as Record<string, unknown>) });
+          answers.push({ path: node.path, ...((await handle.invoke(method, {})) as Record<string, unknown>) });
         } catch (error) {
           unavailable.push(`${what}: ${node.path} did not answer (${(error as Error).message})`);
         }
       }
       return answers;
     };
-    const [exchanges, risk, orders] = [await ask('exchange', 'venues'), await ask('risk', 'positions and PnL'), await ask('order-manager', 'open orders')];
+    // Exchange actors answer `health` (actors/exchange/actor.ts); risk reports PnL as separate fields.
+    const [exchanges, risk, orders] = [await ask('exchange', 'venues', 'health'), await ask('risk', 'positions and PnL'), await ask('order-manager', 'open orders')];
     const riskStatus = risk[0];
     return {
       trading: await this.tradingReport(),
-      venues: exchanges.length ? exchanges.map((e) => ({ name: String(e.venue ?? e.path), status: String(e.health ?? e.state ?? 'unknown'), detail: JSON.stringify(e) })) : null,
+      venues: exchanges.length ? exchanges.map(venueHealth) : null,
       positions: riskStatus ? ((riskStatus.positions as unknown[]) ?? []) : null,
       openOrders: orders.length ? orders.flatMap((o) => (o.openOrders as unknown[]) ?? []) : null,
-      pnl: riskStatus ? (riskStatus.pnl ?? null) : null,
+      pnl: riskStatus
+        ? { realised: riskStatus.realisedPnl, unrealised: riskStatus.unrealisedPnl, fees: riskStatus.fees, equity: riskStatus.equity, drawdown: riskStatus.drawdown }
+        : null,
       safety: {
         gpio: this.panel?.status() ?? null,
         gate: { stored: tradingStateName(this.gate.storedState()), effective: tradingStateName(this.gate.read()), leaseUntil: new Date(this.gate.leaseUntilMs()).toISOString() },
@@ -414,6 +417,19 @@ export class Runtime implements AdminBackend {
     if (!node) throw new AdminError('not_found', `no node at "${path}"; paths look like "${this.options.tree.path}/<child>/…" (see the tree command)`);
     return node;
   }
+}
+
+/** One exchange actor's `health` answer as a status line: its market feed and user stream in a word, the counters as detail. */
+function venueHealth(h: Record<string, unknown>): { name: string; status: string; detail: string } {
+  const market = h.market as { connected?: boolean; stale?: boolean } | undefined;
+  const userStream = h.userStream as { up?: boolean } | undefined;
+  const feed = market === undefined ? 'unknown' : !market.connected ? 'disconnected' : market.stale ? 'stale' : 'live';
+  const orders = h.orders as { open?: number } | undefined;
+  return {
+    name: `${String(h.path)} (venue ${String(h.venue)})`,
+    status: `market ${feed}, user stream ${userStream?.up ? 'up' : 'down'}`,
+    detail: JSON.stringify({ target: h.target, openOrders: orders?.open, errors: h.errors, lastError: h.lastError, gate: h.gate }),
+  };
 }
 
 /** `bot4 start`'s entry: a validated config and the process log in, a running runtime out. */

@@ -4,7 +4,7 @@
  * suite runs, so a run of one suite loads only what it needs.
  */
 import { latencyFigures, measured, bennyFigures, type BenchFigure } from './bench-figures.js';
-import { RECORDER, TICK_TO_ORDER, missingParts, notLandedReason, type PendingSuite } from './pending-parts.js';
+import { TICK_TO_ORDER, missingParts, notLandedReason, type PendingSuite } from './pending-parts.js';
 import type { BenchSize, SuiteName } from './suites.js';
 
 export type SuiteOutcome =
@@ -84,6 +84,12 @@ async function supervision({ size }: SuiteContext): Promise<SuiteOutcome> {
   };
 }
 
+async function recorder({ size, step }: SuiteContext): Promise<SuiteOutcome> {
+  const { runRecorderBench, recorderFigures } = await import('./recorder.js');
+  const result = await runRecorderBench({ quick: quickFor(size), ...(size === 'smoke' && { events: 2_000, rounds: 300 }), onStep: step });
+  return { status: 'ok', settings: { quick: result.quick, rounds: result.orderPath.rounds, events: result.throughput.map((t) => ('events' in t ? t.events : 0)) }, figures: recorderFigures(result) };
+}
+
 function pending(suite: PendingSuite): SuiteRunner {
   return async () => ({ status: 'not-landed', reason: notLandedReason(suite, missingParts(suite)), settings: {}, figures: [] });
 }
@@ -95,5 +101,5 @@ export const SUITE_RUNNERS: Record<SuiteName, SuiteRunner> = {
   'tick-to-order': pending(TICK_TO_ORDER),
   'kill-switch': killSwitch,
   supervision,
-  recorder: pending(RECORDER),
+  recorder,
 };

@@ -31,13 +31,13 @@ describe('bot4 bench', () => {
   });
 
   it('runs the named suites and writes the JSON to --out', async () => {
-    const result = await runCli(['bench', 'recorder', 'risk', '--quick', '--out', outDir]);
+    const result = await runCli(['bench', 'tick-to-order', 'risk', '--quick', '--out', outDir]);
     expect(result.stderr).toContain('[1/2] risk: running…');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/== risk \(.*\) ==\n.*mean ns\/order/);
     expect(result.stdout).toContain(`wrote ${join(outDir, 'latest.json')}`);
     const report = JSON.parse(readFileSync(join(outDir, 'latest.json'), 'utf8')) as BenchReport;
-    expect(report.config).toMatchObject({ quick: true, size: 'quick', suites: ['risk', 'recorder'] });
+    expect(report.config).toMatchObject({ quick: true, size: 'quick', suites: ['risk', 'tick-to-order'] });
     expect(report.suites.map((s) => s.status)).toEqual(['ok', 'not-landed']);
   });
 

@@ -65,7 +65,7 @@ describe('bot4 bench (smoke run of every suite but codec and supervision)', () =
 
   it('runs the suites in catalogue order; the ones that ran all succeeded', () => {
     expect(saved.suites.map((s) => s.name)).toEqual(SUITES);
-    for (const name of ['transport', 'risk', 'kill-switch']) expect(suite(name), name).toMatchObject({ status: 'ok' });
+    for (const name of ['transport', 'risk', 'kill-switch', 'recorder']) expect(suite(name), name).toMatchObject({ status: 'ok' });
     expect(run.exitCode).toBe(0);
   });
 
@@ -87,7 +87,6 @@ describe('bot4 bench (smoke run of every suite but codec and supervision)', () =
 
   it('reports suites whose part has not landed, with the reason, instead of a number', () => {
     expect(suite('tick-to-order')).toMatchObject({ status: 'not-landed', reason: expect.stringMatching(/order manager actor chain \(issue 6\)/), figures: [] });
-    expect(suite('recorder')).toMatchObject({ status: 'not-landed', reason: expect.stringMatching(/recorder actor .*\(issue 7\)/), figures: [] });
     expect(stdout).toMatch(/== tick-to-order .*==\nnot landed: .*issue 6/);
   });
 
@@ -98,6 +97,16 @@ describe('bot4 bench (smoke run of every suite but codec and supervision)', () =
     }
     const cancels = measuredOf(figures.filter((f) => f.subject === 'trip -> cancel-all at every venue'));
     expect(cancels.map((f) => `${f.metric} ${f.unit}`)).toEqual(['p50', 'p90', 'p99', 'p99.9', 'max'].map((m) => `${m} ms`));
+  });
+
+  it('measures the recorder: events/s per database, the order path with the recorder idle and saturated', () => {
+    const figures = suite('recorder').figures;
+    const throughput = figures.filter((f) => f.metric === 'throughput');
+    expect(throughput.map((f) => f.subject)).toEqual([expect.stringMatching(/^trades -> pglite/), expect.stringMatching(/^trades -> postgresql/)]);
+    for (const f of measuredOf(throughput)) expect(f.unit).toBe('events/s');
+    for (const subject of ['order path, recorder idle', 'order path, recorder saturated']) {
+      expect(measuredOf(figures.filter((f) => f.subject === subject)).filter((f) => f.unit === 'ns').map((f) => f.metric)).toEqual(['p50', 'p90', 'p99', 'p99.9', 'max']);
+    }
   });
 
   it('measures every transport at both sizes, with ratios to postMessage', () => {
@@ -128,7 +137,7 @@ describe('bot4 bench (smoke run of every suite but codec and supervision)', () =
     expect(stdout).toContain('ring busy-spin 64 B');
     expect(stdout).toMatch(/÷pm/);
     expect(stderr).toContain('[1/5] transport: running…\n');
-    expect(stderr).toContain('[5/5] recorder: not-landed\n');
+    expect(stderr).toMatch(/\[5\/5\] recorder: done in /);
     expect(stderr).not.toContain('\r');
   });
 });

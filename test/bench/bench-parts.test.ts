@@ -8,6 +8,7 @@ import { formatFigureTable } from '../../bench/bench-table.js';
 import { summarizeLatency } from '../../bench/latency-stats.js';
 import { TICK_TO_ORDER, missingParts, notLandedReason } from '../../bench/pending-parts.js';
 import { Progress } from '../../bench/progress.js';
+import { formatSuite } from '../../bench/run.js';
 import { riskPaths, verifyPath } from '../../bench/risk.js';
 import { SUITE_NAMES, selectSuites } from '../../bench/suites.js';
 import { transportFigures, type TransportCase } from '../../bench/transport.js';
@@ -72,6 +73,17 @@ describe('tables', () => {
     expect(formatFigureTable([mean!, median!]).split('\n')[2]).toMatch(/^BookTop encode\s+50\.5\s+49\s+1\.2\s+30$/);
     const figures = transportFigures({ cases: [transportCase('postMessage', 64, 10, 1_234_567)] });
     expect(formatFigureTable(figures)).toContain('1,234,567');
+  });
+});
+
+describe('suite sections', () => {
+  it('print a failed suite with its reason and whatever it measured, a not-landed one with its reason only', () => {
+    const figures = latencyFigures('crash -> running again', summarizeLatency(Float64Array.of(200), 'ms', 'test'));
+    const failed = formatSuite({ name: 'supervision', status: 'failed', reason: '3 of 100 frames were lost', durationMs: 1234, figures });
+    expect(failed).toMatch(/^== supervision \(1\.2 s\) ==\n.*p50 ms[^]*crash -> running again\s+200[^]*\nFAILED: 3 of 100 frames were lost\n\n$/);
+    expect(formatSuite({ name: 'recorder', status: 'not-landed', reason: 'needs the recorder', durationMs: 0, figures: [] })).toBe(
+      '== recorder (0.0 s) ==\nnot landed: needs the recorder\n\n',
+    );
   });
 });
 

@@ -30,6 +30,8 @@ export interface KillSwitchBenchResult {
 }
 
 const wallNs = (): number => (performance.timeOrigin + performance.now()) * 1e6;
+/** A round that takes this long means the observer thread died: fail instead of spinning forever. */
+const STALL_MS = 10_000;
 
 export async function runKillSwitchBench(opts: { quick: boolean }): Promise<KillSwitchBenchResult> {
   const rounds = opts.quick ? 2_000 : 50_000;
@@ -51,14 +53,17 @@ export async function runKillSwitchBench(opts: { quick: boolean }): Promise<Kill
     for (let round = 1; round <= rounds + warmup; round++) {
       gate.set(TradingState.ACTIVE);
       Atomics.store(probe, GateProbe.ARMED, round);
+      const deadline = performance.now() + STALL_MS;
       while (Atomics.load(probe, GateProbe.READY) !== round) {
         // observer confirms it is spinning on an open gate
+        if (performance.now() > deadline) throw new Error(`kill-switch bench: the observer thread stopped answering (round ${round})`);
       }
       const t0 = performance.now();
       const trippedAtNs = wallNs();
       gate.set(TradingState.HALTED);
       while (Atomics.load(probe, GateProbe.ACKED) !== round) {
         // until the observer has seen it
+        if (performance.now() > deadline + STALL_MS) throw new Error(`kill-switch bench: the observer never saw the trip of round ${round}`);
       }
       const t1 = performance.now();
       if (round > warmup) {

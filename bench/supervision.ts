@@ -66,15 +66,15 @@ export async function runSupervisionBench(opts: { quick: boolean }): Promise<Sup
   const handle = (path: string) => tree.handleOf(path) as ActorHandle;
   const samples = new Float64Array(crashes);
   try {
-    await handle('bench/producer').invoke('start', {});
+    await handle('bench/producer').invoke('start', {}, 15_000);
     for (let i = 0; i < crashes; i++) {
       const before = restartedAt;
-      await handle('bench/consumer').invoke('crashNow', {});
+      await handle('bench/consumer').invoke('crashNow', {}, 15_000);
       await until(() => restartedAt !== before, 20_000, 'the consumer to restart');
       samples[i] = restartedAt - new Float64Array(crashedAt)[0]!;
       await new Promise((r) => setTimeout(r, 20)); // let frames flow between crashes
     }
-    await until(async () => Number(await handle('bench/producer').invoke('sent', {})) >= total, 60_000, 'the producer to finish');
+    await until(async () => Number(await handle('bench/producer').invoke('sent', {}, 15_000)) >= total, 60_000, 'the producer to finish');
     const marks = new Uint8Array(seen);
     await until(() => marks.every((m) => m === 1), 20_000, 'the consumer to drain', true);
     const lost = marks.reduce((n, m) => n + (m === 0 ? 1 : 0), 0);

@@ -5,6 +5,7 @@
  * and reports when the venues confirm; a restart replays the journal and reconciles with
  * every venue before anything is sent there.
  */
+import { intentRejection } from '../../src/domain/intent-rejection.js';
 import {
   ExecStatus, OrderAction, OrderType, RejectReason, Side, TimeInForce, TradingState, rejectReasonName, tradingStateName,
   type ExecutionReport, type Fill, type OrderCommand, type OrderIntent,
@@ -135,20 +136,17 @@ function count(map: Record<string, number>, key: string): void {
 
 /** A full ring or an encoder refusal must not crash the actor: the timeouts and queries recover. */
 function sendFrame<T>(state: State, ctx: Ctx, outbox: Outbox, codec: FrameEncoder<T>, message: T, what: string): boolean {
-  try {
-    if (outbox.send(codec, message)) return true;
-    count(state.counters.ringFull, outbox.peer);
-    ctx.log.error({ peer: outbox.peer }, `could not send ${what} to ${outbox.peer}: its ring is full`);
-  } catch (error) {
-    count(state.counters.ringFull, outbox.peer);
-    ctx.log.error({ peer: outbox.peer, err: error }, `could not send ${what} to ${outbox.peer}: ${(error as Error).message}`);
-  }
-  return false;
+  return sendOrCount(state, ctx, outbox, what, () => outbox.send(codec, message));
 }
 
 function sendControl(state: State, ctx: Ctx, outbox: Outbox, message: object, what: string): boolean {
+  return sendOrCount(state, ctx, outbox, what, () => outbox.sendControl(message));
+}
+
+/** A send that could not happen (ring full, or a message its encoder refuses) is counted and logged, never thrown. */
+function sendOrCount(state: State, ctx: Ctx, outbox: Outbox, what: string, send: () => boolean): boolean {
   try {
-    if (outbox.sendControl(message)) return true;
+    if (send()) return true;
     count(state.counters.ringFull, outbox.peer);
     ctx.log.error({ peer: outbox.peer }, `could not send ${what} to ${outbox.peer}: its ring is full`);
   } catch (error) {
@@ -221,21 +219,7 @@ function reportFromRecord(state: State, m: ManagedOrder, status: ExecStatus, rea
 
 /** A refusal of an intent we keep no record of (unknown market, bad numbers, not reconciled in time). */
 function rejectIntent(state: State, ctx: Ctx, intent: OrderIntent, orderId: number, reason: RejectReason, status: ExecStatus = ExecStatus.REJECTED): void {
-  const r = state.report;
-  r.orderId = orderId;
-  r.venueOrderId = 0;
-  r.venue = intent.venue;
-  r.instrument = intent.instrument;
-  r.status = status;
-  r.rejectReason = reason;
-  r.side = intent.side;
-  r.cumQty = 0;
-  r.avgPrice = 0;
-  r.leavesQty = 0;
-  r.lastQty = 0;
-  r.lastPrice = 0;
-  r.exchangeTsMs = 0;
-  r.receiveTsUs = nowUs();
+  const r = intentRejection(state.report, intent, orderId, reason, nowUs(), status);
   if (reason !== RejectReason.NONE) count(state.counters.denied, rejectReasonName(reason));
   toReportPeers(state, ctx, r);
 }

@@ -5,6 +5,7 @@
  * venue error cascades -> RiskPanic frames to the kill switch). VaR/ES runs periodically on
  * a piscina pool, never on the order path.
  */
+import { intentRejection } from '../../src/domain/intent-rejection.js';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import {
@@ -197,21 +198,7 @@ function onIntent(state: State, ctx: Ctx, intent: OrderIntent, peer: string): vo
 }
 
 function rejectToStrategy(state: State, ctx: Ctx, intent: OrderIntent, orderId: number, reason: RejectReason, peer: string): void {
-  const r = state.report;
-  r.orderId = orderId;
-  r.venueOrderId = 0;
-  r.venue = intent.venue;
-  r.instrument = intent.instrument;
-  r.status = ExecStatus.REJECTED;
-  r.rejectReason = reason;
-  r.side = intent.side;
-  r.cumQty = 0;
-  r.avgPrice = 0;
-  r.leavesQty = 0;
-  r.lastQty = 0;
-  r.lastPrice = 0;
-  r.exchangeTsMs = 0;
-  r.receiveTsUs = nowUs();
+  const r = intentRejection(state.report, intent, orderId, reason, nowUs());
   const outbox = ctx.outboxes.get(peer);
   if (!outbox) {
     ctx.log.error({ peer, orderId, reason: rejectReasonName(reason) }, `intent ${orderId} from ${peer} rejected (${rejectReasonName(reason)}), but risk has no ring to ${peer} to say so`);

@@ -43,6 +43,11 @@ interface VenueReconciliation {
   lastError: string | null;
   reconciledAtMs: number | null;
   summary: Record<string, number> | null;
+  /**
+   * Client ids the last snapshot listed open while we hold them closed, waiting for a fresh
+   * snapshot to confirm them; null when no confirmation is pending.
+   */
+  unconfirmedConflicts: Set<string> | null;
 }
 
 interface SnapshotRequest {
@@ -539,6 +544,21 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
   const ns = ctx.config.namespace;
   const own = [...state.store.values()].filter((m) => m.snapshot.context.venue === venue).map(ownView);
   const plan = reconcile({ namespace: ns, ownOrders: own, venueOpenOrders: openOrders, venueRecentFills: fills });
+  const r0 = state.reconciliation.get(venue)!;
+  if (plan.statusConflicts.length > 0 && r0.unconfirmedConflicts === null) {
+    // A snapshot can be older than reports that reached us before it (the venue's list was read
+    // while a cancel was completing). A closed order is reopened on the venue's word only if a
+    // snapshot requested after we closed it lists it open too: such a stale listing cannot repeat.
+    r0.unconfirmedConflicts = new Set(plan.statusConflicts.map((c) => c.clientOrderId));
+    ctx.log.warn({ venue, conflicts: [...r0.unconfirmedConflicts] }, `reconcile: venue ${venue} lists ${plan.statusConflicts.length} order(s) open that we hold as closed; asking for a fresh snapshot before adopting`);
+    startReconcile(state, ctx, venue);
+    return;
+  }
+  const confirmed = r0.unconfirmedConflicts;
+  r0.unconfirmedConflicts = null;
+  const stale = plan.statusConflicts.filter((c) => confirmed !== null && !confirmed.has(c.clientOrderId));
+  if (stale.length > 0) ctx.log.info({ venue, stale: stale.map((c) => c.clientOrderId) }, `reconcile: venue ${venue}: listings of orders we closed meanwhile are stale, not adopted`);
+  plan.statusConflicts = plan.statusConflicts.filter((c) => confirmed === null || confirmed.has(c.clientOrderId));
   const byFill = new Map(fills.map((f) => [`${f.instrument}:${f.tradeId}`, f]));
   const orphanFills = new Map<string, VenueSnapshotFill[]>();
 
@@ -858,7 +878,7 @@ export default defineActor<OrderManagerConfig, State>({
       fill: fillCodec.create(),
     };
     for (const venue of venuePeers.keys()) {
-      state.reconciliation.set(venue, { status: 'requested', requestId: null, sentAtMs: 0, retryAtMs: 0, attempts: 0, lastError: null, reconciledAtMs: null, summary: null });
+      state.reconciliation.set(venue, { status: 'requested', requestId: null, sentAtMs: 0, retryAtMs: 0, attempts: 0, lastError: null, reconciledAtMs: null, summary: null, unconfirmedConflicts: null });
       startReconcile(state, ctx, venue);
     }
     ctx.log.info({ replayed: kept.length, skipped: replay.skipped, venues: [...config.venueIds.values()] }, `order manager up: ${kept.length} order record(s) replayed from ${config.journal_file}; reconciling with ${venuePeers.size} venue(s)`);

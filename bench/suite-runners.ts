@@ -4,7 +4,6 @@
  * suite runs, so a run of one suite loads only what it needs.
  */
 import { latencyFigures, measured, bennyFigures, type BenchFigure } from './bench-figures.js';
-import { TICK_TO_ORDER, missingParts, notLandedReason, type PendingSuite } from './pending-parts.js';
 import type { BenchSize, SuiteName } from './suites.js';
 
 export type SuiteOutcome =
@@ -49,6 +48,12 @@ async function risk({ size }: SuiteContext): Promise<SuiteOutcome> {
   return { status: 'ok', settings: result.settings, figures: riskFigures(result) };
 }
 
+async function tickToOrder({ size }: SuiteContext): Promise<SuiteOutcome> {
+  const { runTickToOrderBench } = await import('./tick-to-order.js');
+  const result = await runTickToOrderBench({ quick: quickFor(size), ...(size === 'smoke' ? { ticks: 50 } : {}) });
+  return { status: 'ok', settings: { quick: result.quick, ticks: result.ticks }, figures: latencyFigures('tick -> order command (strategy, risk, order manager)', result.latency) };
+}
+
 async function killSwitch({ size }: SuiteContext): Promise<SuiteOutcome> {
   const { runKillSwitchBench } = await import('./kill-switch.js');
   const result = await runKillSwitchBench({ quick: quickFor(size) });
@@ -90,15 +95,11 @@ async function recorder({ size, step }: SuiteContext): Promise<SuiteOutcome> {
   return { status: 'ok', settings: { quick: result.quick, rounds: result.orderPath.rounds, events: result.throughput.map((t) => ('events' in t ? t.events : 0)) }, figures: recorderFigures(result) };
 }
 
-function pending(suite: PendingSuite): SuiteRunner {
-  return async () => ({ status: 'not-landed', reason: notLandedReason(suite, missingParts(suite)), settings: {}, figures: [] });
-}
-
 export const SUITE_RUNNERS: Record<SuiteName, SuiteRunner> = {
   transport,
   codec,
   risk,
-  'tick-to-order': pending(TICK_TO_ORDER),
+  'tick-to-order': tickToOrder,
   'kill-switch': killSwitch,
   supervision,
   recorder,

@@ -65,7 +65,7 @@ describe('bot4 bench (smoke run of every suite but codec and supervision)', () =
 
   it('runs the suites in catalogue order; the ones that ran all succeeded', () => {
     expect(saved.suites.map((s) => s.name)).toEqual(SUITES);
-    for (const name of ['transport', 'risk', 'kill-switch', 'recorder']) expect(suite(name), name).toMatchObject({ status: 'ok' });
+    for (const name of ['transport', 'risk', 'tick-to-order', 'kill-switch', 'recorder']) expect(suite(name), name).toMatchObject({ status: 'ok' });
     expect(run.exitCode).toBe(0);
   });
 
@@ -85,9 +85,10 @@ describe('bot4 bench (smoke run of every suite but codec and supervision)', () =
     }
   });
 
-  it('reports suites whose part has not landed, with the reason, instead of a number', () => {
-    expect(suite('tick-to-order')).toMatchObject({ status: 'not-landed', reason: expect.stringMatching(/order manager actor chain \(issue 6\)/), figures: [] });
-    expect(stdout).toMatch(/== tick-to-order .*==\nnot landed: .*issue 6/);
+  it('times tick -> order through the real strategy, risk and order manager actors in µs', () => {
+    const figures = measuredOf(suite('tick-to-order').figures);
+    expect(figures.map((f) => `${f.metric} ${f.unit}`)).toEqual(['p50', 'p90', 'p99', 'p99.9', 'max'].map((m) => `${m} µs`));
+    expect(figures.every((f) => f.samples === 50 && f.value > 0)).toBe(true);
   });
 
   it('times the kill switch: gate closed in ns, cancel-all at every venue in ms', () => {

@@ -1,12 +1,8 @@
 /** The pure parts of `bot4 bench`: suite selection, ratios, tables, progress, not-landed reasons, risk paths. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bennyFigures, latencyFigures, type BenchFigure } from '../../bench/bench-figures.js';
 import { formatFigureTable } from '../../bench/bench-table.js';
 import { summarizeLatency } from '../../bench/latency-stats.js';
-import { TICK_TO_ORDER, missingParts, notLandedReason } from '../../bench/pending-parts.js';
 import { Progress } from '../../bench/progress.js';
 import { formatSuite } from '../../bench/run.js';
 import { riskPaths, verifyPath } from '../../bench/risk.js';
@@ -109,24 +105,6 @@ describe('progress line', () => {
     progress.note('Running "codec" suite...');
     progress.done('failed');
     expect(out.text()).toBe('[1/2] codec: running…\n[1/2] codec: Running "codec" suite...\n[1/2] codec: failed\n');
-  });
-});
-
-describe('suites whose part has not landed', () => {
-  it('names the missing actor modules, and says so when they exist but are not driven yet', () => {
-    const root = mkdtempSync(join(tmpdir(), 'bot4-pending-'));
-    try {
-      mkdirSync(join(root, 'actors', 'exchange'), { recursive: true });
-      writeFileSync(join(root, 'actors', 'exchange', 'actor.js'), '');
-      const missing = missingParts(TICK_TO_ORDER, root);
-      expect(missing).toEqual(['actors/strategy/actor', 'actors/risk/actor', 'actors/order-manager/actor']);
-      expect(notLandedReason(TICK_TO_ORDER, missing)).toBe(
-        'needs the exchange -> strategy -> risk -> order manager actor chain (issue 6); missing: actors/strategy/actor.ts, actors/risk/actor.ts, actors/order-manager/actor.ts',
-      );
-      expect(notLandedReason(TICK_TO_ORDER, [])).toMatch(/exists, but this suite does not drive it yet$/);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
   });
 });
 

@@ -1,11 +1,10 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../src/runtime/atomic-file.js';
 import type { Transition } from './trading-state-machine.js';
 
 /**
  * The kill switch's persisted state: the trading state, the transition that led to it and
- * recent history. Written atomically (temp file, fsync, rename, fsync of the folder) on
- * every transition, so a crash at any moment leaves either the old or the new state.
+ * recent history. Written atomically (writeFileAtomic) on every transition, so a crash at any moment leaves either the old or the new state.
  * A HALTED state read back at start keeps the runtime halted until an operator resets it.
  */
 export interface LatchRecord {
@@ -49,22 +48,7 @@ export function loadLatch(file: string): LatchLoad {
 }
 
 export function saveLatch(file: string, record: LatchRecord): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    writeFileSync(fd, `${JSON.stringify(record, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
-  const dirFd = openSync(dirname(file), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  writeFileAtomic(file, `${JSON.stringify(record, null, 2)}\n`);
 }
 
 /**

@@ -8,8 +8,8 @@
  * compacted (latest line per order, written to a temp file, fsynced and renamed), so it does
  * not grow across restarts.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { writeFileAtomic } from '../../src/runtime/atomic-file.js';
 import { ORDER_STATUSES, type OrderRecord, type OrderStatus } from './order-lifecycle.js';
 
 export interface JournalLine {
@@ -74,18 +74,9 @@ export class OrderJournal {
 
   /** Compacts `file` to `keep` (one line per order) and opens it for appending. */
   constructor(readonly file: string, keep: Iterable<JournalLine>) {
-    mkdirSync(dirname(file), { recursive: true });
-    const temp = `${file}.compact-${process.pid}`;
-    const tempFd = openSync(temp, 'w');
-    try {
-      let body = '';
-      for (const line of keep) body += `${JSON.stringify(line)}\n`;
-      writeSync(tempFd, body);
-      fsyncSync(tempFd);
-    } finally {
-      closeSync(tempFd);
-    }
-    renameSync(temp, file);
+    let body = '';
+    for (const line of keep) body += `${JSON.stringify(line)}\n`;
+    writeFileAtomic(file, body, 0o644);
     this.fd = openSync(file, 'a');
   }
 

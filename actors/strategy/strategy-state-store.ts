@@ -15,8 +15,8 @@
  * Written atomically (temp file, fsync, rename, fsync of the folder), like the kill switch's
  * latch: a crash leaves the old or the new file, never a torn one.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../../src/runtime/atomic-file.js';
 import { z } from 'zod';
 
 /** Fill keys kept in the file: only the frame in flight at a crash can come again. */
@@ -68,22 +68,7 @@ export function loadStrategyState(file: string, strategyId: number): StrategySta
 }
 
 export function saveStrategyState(file: string, state: StrategyState): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    writeFileSync(fd, `${JSON.stringify(state)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
-  const dirFd = openSync(dirname(file), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  writeFileAtomic(file, `${JSON.stringify(state)}\n`);
 }
 
 export interface ProcessSession {

@@ -3,6 +3,8 @@
  * memory they talk through, the kill switch's gate and GPIO panel, and the admin
  * backend the socket serves. One instance per process (`bot4 start`).
  */
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import { Subject, type Subscription } from 'rxjs';
@@ -17,21 +19,19 @@ import type {
 } from '../admin/backend.js';
 import { AdminError, topicMatches, type AdminEvent, type TradingMode } from '../admin/protocol.js';
 import { latchHaltedExternally } from '../../actors/kill-switch/latch-store.js';
+import type { Bot4Config } from '../config/schema.js';
 import { TradingState, tradingStateName } from '../domain/messages.js';
 import { seededRandom } from '../domain/random.js';
+import type { Logging } from '../logging/logger.js';
 import { GpioPanel, type GpioConfig, type GpioTripSource } from '../safety/gpio-panel.js';
 import { startActor, type ActorHandle, type ActorSpec } from './actor-handle.js';
+import { openRuntimeDatabase, type RuntimeDatabase, type RuntimeDatabaseOptions } from './database.js';
+import { packageRoot } from './package-root.js';
 import { SupervisionTree, UnknownPathError, type StopReport } from './supervision/supervision-tree.js';
 import type { ActorNodeSpec, SupervisorNodeSpec, TreeNodeSpec } from './supervision/tree-spec.js';
 import { TradingGate, beatSupervisor, closeForShutdown, createTradingGate, forceHalt } from './trading-gate.js';
 import { toTreeNode, findTreeNode } from './tree-view.js';
 import { buildWiring, type ActorWiring } from './wiring.js';
-import { openRuntimeDatabase, type RuntimeDatabase, type RuntimeDatabaseOptions } from './database.js';
-import type { Bot4Config } from '../config/schema.js';
-import type { Logging } from '../logging/logger.js';
-import { packageRoot } from './package-root.js';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 
 export interface RuntimeOptions {
   tree: SupervisorNodeSpec;

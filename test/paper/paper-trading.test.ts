@@ -106,11 +106,30 @@ async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) =>
   const deadline = Date.now() + timeoutMs;
   let last = await probe();
   while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 3000)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 3000)}\n${await situation()}`);
     await new Promise((r) => setTimeout(r, 200));
     last = await probe();
   }
   return last;
+}
+
+/** What the bot says about itself, for a failure message: the trading state and why, each market maker's view. */
+async function situation(): Promise<string> {
+  const parts: string[] = [];
+  try {
+    const s = await status();
+    parts.push(`trading: ${JSON.stringify(s.trading)}; unavailable: ${JSON.stringify(s.unavailable)}`);
+  } catch (error) {
+    parts.push(`status failed: ${(error as Error).message}`);
+  }
+  for (const path of ['root/strategies/mm-a', 'root/strategies/mm-b', 'root/safety/risk']) {
+    try {
+      parts.push(`${path}: ${JSON.stringify(await admin.call('actor.get', { path }))?.slice(0, 2500)}`);
+    } catch (error) {
+      parts.push(`${path}: ${(error as Error).message}`);
+    }
+  }
+  return `${parts.join('\n')}\nbot4 stderr (tail):\n${stderr.slice(-3000)}`;
 }
 
 const status = () => admin.call<Status>('status');
@@ -191,25 +210,32 @@ describe('paper trading: bot4 start against two emulated venues', () => {
       () => admin.call<{ snapshot: { reconciliation: Record<string, string> } }>('actor.get', { path: 'root/execution/order-manager' }),
       (d) => Object.values(d.snapshot.reconciliation).every((s) => s === 'reconciled'),
     );
+    // The market makers quote on both venues again before the books are frozen: comparing two
+    // empty books would prove nothing.
+    await until("the market makers' quotes accepted on both venues", status, (s) => [1, 2].every((v) => s.openOrders!.some((o) => o.venue === v && o.status === 'ACCEPTED')));
     // Freeze new orders (open ones stay) so the books can be compared at rest.
     await admin.call('mode.set', { mode: 'paused' });
-    const compared = await until(
-      "the order manager's open orders to equal each venue's",
-      async () => {
-        const s = await status();
-        const settled = s.openOrders!.every((o) => o.inflight === null && (o.status === 'ACCEPTED' || o.status === 'PARTIALLY_FILLED'));
-        const ours = [1, 2].map((venue) => s.openOrders!.filter((o) => o.venue === venue).map((o) => o.clientOrderId).sort());
-        return { settled, ours, venues: [await venueOpen(venues[0]!), await venueOpen(venues[1]!)] };
-      },
-      (x) => x.settled && JSON.stringify(x.ours) === JSON.stringify(x.venues),
-    );
-    expect(compared.venues.flat().length).toBeGreaterThan(0);
-    for (const v of venues) {
-      const duplicated = [...v.accepted].filter(([, ids]) => ids.size > 1);
-      expect(duplicated).toEqual([]);
-      expect(v.accepted.size).toBeGreaterThan(0);
+    try {
+      const compared = await until(
+        "the order manager's open orders to equal each venue's",
+        async () => {
+          const s = await status();
+          const settled = s.openOrders!.every((o) => o.inflight === null && (o.status === 'ACCEPTED' || o.status === 'PARTIALLY_FILLED'));
+          const ours = [1, 2].map((venue) => s.openOrders!.filter((o) => o.venue === venue).map((o) => o.clientOrderId).sort());
+          return { settled, ours, venues: [await venueOpen(venues[0]!), await venueOpen(venues[1]!)] };
+        },
+        (x) => x.settled && JSON.stringify(x.ours) === JSON.stringify(x.venues),
+      );
+      expect(compared.venues.flat().length).toBeGreaterThan(0);
+      for (const v of venues) {
+        const duplicated = [...v.accepted].filter(([, ids]) => ids.size > 1);
+        expect(duplicated).toEqual([]);
+        expect(v.accepted.size).toBeGreaterThan(0);
+      }
+    } finally {
+      // Later steps need an ACTIVE bot even when this one fails.
+      await admin.call('mode.set', { mode: 'active' });
     }
-    await admin.call('mode.set', { mode: 'active' });
   }, 60_000);
 
   it('kill switch tripped with orders resting: all cancelled on both venues, no new order after', async () => {

@@ -73,10 +73,32 @@ function peersFor(ctx: Ctx, names: readonly string[] | undefined, what: string):
   });
 }
 
-function send<T>(state: State, peers: readonly Outbox[], codec: FrameEncoder<T>, message: T): void {
+/**
+ * Sends to every peer under each edge's full policy: a drop is counted; a refusal (a 'fail'
+ * edge, or a 'block' edge still full after its timeout) is counted and returned, never
+ * thrown into the feed or the user-data stream. Returns the peers that did not get it.
+ */
+function send<T>(state: State, peers: readonly Outbox[], codec: FrameEncoder<T>, message: T): string[] {
+  const missed: string[] = [];
   for (const outbox of peers) {
-    if (!outbox.send(codec, message)) state.counters.ringFull[outbox.peer] = (state.counters.ringFull[outbox.peer] ?? 0) + 1;
+    let sent = false;
+    try {
+      sent = outbox.send(codec, message);
+    } catch {
+      sent = false;
+    }
+    if (!sent) {
+      state.counters.ringFull[outbox.peer] = (state.counters.ringFull[outbox.peer] ?? 0) + 1;
+      missed.push(outbox.peer);
+    }
   }
+  return missed;
+}
+
+/** Reports and fills must not vanish quietly: the order manager's timeouts and reconciliation recover them, the log says why. */
+function sendExecution<T>(state: State, ctx: Ctx, codec: FrameEncoder<T>, message: T, what: string): void {
+  const missed = send(state, state.reportPeers, codec, message);
+  if (missed.length > 0) ctx.log.error({ peers: missed }, `could not deliver ${what} to ${missed.join(', ')}: ring full; the order manager will learn it by query or reconciliation`);
 }
 
 function sendControl(state: State, message: Record<string, unknown>): void {
@@ -308,8 +330,8 @@ export default defineActor<ExchangeConfig, State>({
       gate: ctx.gate,
       pacer,
       rest,
-      publishReport: (report: ExecutionReport) => send(state, state.reportPeers, executionReportCodec, report),
-      publishFill: (fill: Fill) => send(state, state.reportPeers, fillCodec, fill),
+      publishReport: (report: ExecutionReport) => sendExecution(state, ctx, executionReportCodec, report, `the report of order ${report.orderId}`),
+      publishFill: (fill: Fill) => sendExecution(state, ctx, fillCodec, fill, `fill ${fill.tradeId} of order ${fill.orderId}`),
       log: (level, message, data) => ctx.log[level](data ?? {}, message),
     });
 

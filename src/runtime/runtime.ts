@@ -78,7 +78,7 @@ export class Runtime implements AdminBackend {
     this.gate = new TradingGate(this.gateBuffer);
     const actors = actorNodes(options.tree);
     this.wiring = buildWiring(
-      actors.map((a) => ({ name: a.name, path: a.path, sends: a.sends, ringBytes: a.ringBytes, fullPolicy: a.fullPolicy })),
+      actors.map((a) => ({ name: a.name, path: a.path, sends: a.sends, ringBytes: a.ringBytes, fullPolicy: a.fullPolicy, edgeOverrides: a.edgeOverrides })),
       this.gateBuffer,
     );
     this.killSwitchNode = actors.find((a) => a.kind === KILL_SWITCH_KIND);

@@ -19,6 +19,8 @@ export interface WiringActor {
   fullPolicy: FullPolicy;
   /** How long a 'block' send may wait for space. */
   blockTimeoutMs?: number;
+  /** Per-peer ring size or full policy where an edge differs from the actor's default. */
+  edgeOverrides?: Readonly<Record<string, { ringBytes?: number; fullPolicy?: FullPolicy }>>;
 }
 
 export interface InboundWire {
@@ -64,12 +66,13 @@ export function buildWiring(actors: readonly WiringActor[], gate: SharedArrayBuf
       const consumer = wiring.get(peer);
       if (!consumer) throw new WiringError(`${producer.path}: sends to "${peer}", which is not an actor in the tree`);
       if (peer === producer.name) throw new WiringError(`${producer.path}: an actor cannot send to itself`);
-      const ring = createRing({ capacityBytes: producer.ringBytes });
+      const override = producer.edgeOverrides?.[peer];
+      const ring = createRing({ capacityBytes: override?.ringBytes ?? producer.ringBytes });
       wiring.get(producer.name)!.outbound.push({
         peer,
         ring,
         doorbell: consumer.doorbell,
-        fullPolicy: producer.fullPolicy,
+        fullPolicy: override?.fullPolicy ?? producer.fullPolicy,
         blockTimeoutMs: producer.blockTimeoutMs ?? DEFAULT_BLOCK_TIMEOUT_MS,
       });
       consumer.inbound.push({ peer: producer.name, ring });

@@ -46,7 +46,7 @@ const exchange = (name: string, venue: number, urls: PaperVenueUrls, marketPeers
       wait: 'park',
       start_timeout_ms: 60_000,
       heartbeat_timeout_ms: 15_000,
-      sends: ['order-manager', 'risk', ...marketPeers],
+      sends: [{ to: 'order-manager', full_policy: 'block' }, 'risk', ...marketPeers],
       ring_bytes: 262_144,
       full_policy: 'drop-newest',
       config: {
@@ -104,9 +104,9 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
             {
               name: 'order-manager',
               actor: 'order-manager',
-              sends: ['exchange-a', 'exchange-b', 'risk', 'mm-a', 'mm-b', 'arbitrage'],
+              sends: ['exchange-a', 'exchange-b', 'risk', ...['mm-a', 'mm-b', 'arbitrage'].map((to) => ({ to, full_policy: 'drop-newest' }))],
               ring_bytes: 262_144,
-              full_policy: 'drop-newest',
+              full_policy: 'block',
               config: {
                 venues: { '1': 'exchange-a', '2': 'exchange-b' },
                 strategy_peers: ['mm-a', 'mm-b', 'arbitrage'],

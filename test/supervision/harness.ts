@@ -47,7 +47,7 @@ export async function startTree(rawTree: unknown, seed = 42): Promise<Harness> {
   const spec = parseTreeSpec(withShortShutdown(rawTree));
   const actors = collectActors(spec);
   const wiring = buildWiring(
-    actors.map((a) => ({ name: a.name, path: a.path, sends: a.sends, ringBytes: a.ringBytes, fullPolicy: a.fullPolicy })),
+    actors.map((a) => ({ name: a.name, path: a.path, sends: a.sends, ringBytes: a.ringBytes, fullPolicy: a.fullPolicy, edgeOverrides: a.edgeOverrides })),
     createTradingGate(),
   );
   const handles = new Map<string, ActorHandle>();

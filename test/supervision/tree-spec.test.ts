@@ -39,7 +39,7 @@ describe('parseTreeSpec', () => {
     expect(killSwitch).toEqual({
       type: 'actor', name: 'kill-switch', path: 'root/safety/kill-switch', kind: 'kill-switch', restart: 'permanent',
       shutdownMs: 5000, startTimeoutMs: 10000, heartbeatTimeoutMs: 5000, wait: 'spin-then-park', sends: ['order-manager'],
-      ringBytes: 65536, fullPolicy: 'block', dependsOn: [], config: {},
+      ringBytes: 65536, fullPolicy: 'block', edgeOverrides: {}, dependsOn: [], config: {},
     });
     const strategies = root.children[3]!;
     expect(strategies).toMatchObject({ isolated: true, backoff: { minMs: 10, maxMs: 100, randomFactor: 0.2, resetAfterMs: 5000 } });
@@ -100,6 +100,51 @@ describe('parseTreeSpec', () => {
       { path: 'tree.children[0].sends[4]', message: '"other" is listed twice; one ring per edge' },
       { path: 'tree.children[3].depends_on[0]', message: '"group" is not an isolated supervisor; only isolated subtrees have a breaker to depend on' },
       { path: 'tree.children[3].depends_on[1]', message: 'unknown subtree "nowhere"' },
+    ]);
+  });
+
+  it('takes a ring size or full policy per edge: market data may be dropped, reports and commands not', () => {
+    const root = parseTreeSpec({
+      name: 'root',
+      strategy: 'one_for_one',
+      children: [
+        { name: 'exchange', actor: 'x', full_policy: 'drop-newest', sends: [{ to: 'order-manager', full_policy: 'block', ring_bytes: 1024 }, 'strategy'] },
+        { name: 'order-manager', actor: 'x' },
+        { name: 'strategy', actor: 'x' },
+      ],
+    });
+    expect(root.children[0]).toMatchObject({
+      sends: ['order-manager', 'strategy'],
+      fullPolicy: 'drop-newest',
+      ringBytes: 65536,
+      edgeOverrides: { 'order-manager': { fullPolicy: 'block', ringBytes: 1024 } },
+    });
+  });
+
+  it('names a bad edge entry and a duplicate or unknown target written as an object', () => {
+    const found = problems({
+      name: 'root',
+      strategy: 'one_for_one',
+      children: [
+        { name: 'a', actor: 'x', sends: [{ to: 'b', full_policy: 'drop-oldest' }, { to: 'b', ring_bytes: 1000 }, { peer: 'b' }, 7] },
+        { name: 'b', actor: 'x' },
+      ],
+    });
+    expect(found).toEqual([
+      { path: 'tree.children[0].sends[0].full_policy', message: 'expected "block" | "drop-newest" | "fail", got "drop-oldest"' },
+      { path: 'tree.children[0].sends[1].ring_bytes', message: 'expected a power of two, got 1000' },
+      { path: 'tree.children[0].sends[2].to', message: 'missing (expected string)' },
+      { path: 'tree.children[0].sends[2].peer', message: 'unknown field' },
+      { path: 'tree.children[0].sends[3]', message: 'expected an actor name or {to, ring_bytes?, full_policy?}, got 7' },
+    ]);
+    const targets = problems({
+      name: 'root',
+      strategy: 'one_for_one',
+      children: [{ name: 'a', actor: 'x', sends: [{ to: 'c' }, 'b', { to: 'b', full_policy: 'fail' }] }, { name: 'b', actor: 'x' }],
+    });
+    expect(targets).toEqual([
+      { path: 'tree.children[0].sends[0]', message: 'unknown actor "c" (did you mean "a" or "b"?)' },
+      { path: 'tree.children[0].sends[2]', message: '"b" is listed twice; one ring per edge' },
     ]);
   });
 

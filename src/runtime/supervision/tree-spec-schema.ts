@@ -34,6 +34,20 @@ const ringBytes = z
   .min(256)
   .refine((n) => (n & (n - 1)) === 0, 'expected a power of two');
 
+/**
+ * One outbound edge: a peer's name, or the name with this edge's own ring size or full
+ * policy (e.g. market data may be dropped when a consumer falls behind, reports and
+ * commands may not).
+ */
+const sendSchema = z.union([
+  nodeName,
+  z.strictObject({
+    to: nodeName,
+    ring_bytes: ringBytes.optional(),
+    full_policy: z.enum(fullPolicies).optional(),
+  }),
+]);
+
 export const actorNodeSchema = z.strictObject({
   name: nodeName,
   actor: z.string().min(1),
@@ -42,7 +56,7 @@ export const actorNodeSchema = z.strictObject({
   start_timeout_ms: positiveMs.default(10_000),
   heartbeat_timeout_ms: positiveMs.default(5_000),
   wait: z.enum(waitStrategies).default('spin-then-park'),
-  sends: z.array(nodeName).default([]),
+  sends: z.array(sendSchema).default([]),
   ring_bytes: ringBytes.default(65_536),
   full_policy: z.enum(fullPolicies).default('block'),
   depends_on: z.array(nodeName).default([]),

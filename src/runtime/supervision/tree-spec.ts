@@ -51,13 +51,20 @@ export interface ActorNodeSpec {
   readonly startTimeoutMs: number;
   readonly heartbeatTimeoutMs: number;
   readonly wait: WaitStrategy;
-  /** Actors this one sends to: one SPSC ring per edge, all of `ringBytes` with `fullPolicy`. */
+  /** Actors this one sends to: one SPSC ring per edge, of `ringBytes` with `fullPolicy` unless `edgeOverrides` says otherwise. */
   readonly sends: readonly string[];
   readonly ringBytes: number;
   readonly fullPolicy: FullPolicy;
+  /** Per-peer ring size or full policy, from `sends` entries written as `{to, ring_bytes, full_policy}`. */
+  readonly edgeOverrides: Readonly<Record<string, EdgeOverride>>;
   /** Paths of the isolated subtrees whose breaker state this actor is told about. */
   readonly dependsOn: readonly string[];
   readonly config: Readonly<Record<string, unknown>>;
+}
+
+export interface EdgeOverride {
+  readonly ringBytes?: number;
+  readonly fullPolicy?: FullPolicy;
 }
 
 export interface TreeSpecProblem {
@@ -148,12 +155,29 @@ function normaliseActor(node: RawActorNode, path: string, paths: ReadonlyMap<str
     startTimeoutMs: node.start_timeout_ms,
     heartbeatTimeoutMs: node.heartbeat_timeout_ms,
     wait: node.wait,
-    sends: node.sends,
+    sends: node.sends.map(sendTarget),
     ringBytes: node.ring_bytes,
     fullPolicy: node.full_policy,
+    edgeOverrides: edgeOverrides(node.sends),
     dependsOn: node.depends_on.map((name) => paths.get(name) ?? name),
     config: node.config,
   };
+}
+
+type RawSend = RawActorNode['sends'][number];
+
+const sendTarget = (send: RawSend): string => (typeof send === 'string' ? send : send.to);
+
+function edgeOverrides(sends: readonly RawSend[]): Record<string, EdgeOverride> {
+  const overrides: Record<string, EdgeOverride> = {};
+  for (const send of sends) {
+    if (typeof send === 'string') continue;
+    overrides[send.to] = {
+      ...(send.ring_bytes !== undefined && { ringBytes: send.ring_bytes }),
+      ...(send.full_policy !== undefined && { fullPolicy: send.full_policy }),
+    };
+  }
+  return overrides;
 }
 
 interface Located<N> {
@@ -232,6 +256,11 @@ function explainIssue(issue: Issue, rootValue: unknown, basePath: readonly (stri
   const where = formatPath(path);
   switch (issue.code) {
     case 'invalid_union': {
+      if (path[path.length - 2] === 'sends') {
+        const sendBranch = typeof value === 'string' ? 0 : isPlainObject(value) ? 1 : undefined;
+        if (sendBranch === undefined) return [{ path: where, message: `expected an actor name or {to, ring_bytes?, full_policy?}, got ${show(value)}` }];
+        return issue.errors[sendBranch]!.flatMap((inner) => explainIssue(inner, value, path));
+      }
       const branch = chooseBranch(value);
       if (branch === undefined) {
         const message = isPlainObject(value)

@@ -88,7 +88,12 @@ export class StartError extends Error {
 
 export const DEFAULT_START_TIMEOUT_MS = 10_000;
 export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 2_000;
-const DEFAULT_CONTROL_TIMEOUT_MS = 2_000;
+/**
+ * A control call that has not answered by then is reported as not answering. Generous on
+ * purpose: a busy 2-core machine can hold a worker off its event loop for seconds, and a hung
+ * actor is the heartbeat watchdog's to find, not this timeout's.
+ */
+const DEFAULT_CONTROL_TIMEOUT_MS = 5_000;
 
 const hostUrl = new URL('./actor-host.js', import.meta.url);
 

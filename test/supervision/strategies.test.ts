@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 async function crash(h: Harness, path: string, how: 'throw' | 'exit' | 'hang'): Promise<void> {
-  await h.handles.get(path)!.invoke('crash', { how });
+  await h.handles.get(path)!.invoke('crash', { how }, 15_000);
 }
 
 describe('strategies with real workers (OTP semantics)', () => {

@@ -56,12 +56,44 @@ describe('bot4 ctl against a running admin socket', () => {
     expect(missing).toMatchObject({ code: 1, stderr: 'bot4 ctl restart: not_found: no actor at root/nope\n' });
   });
 
-  it('refuses wrong usage with exit code 2 before connecting', async () => {
-    for (const args of [['mode', 'yolo'], ['kill'], ['tree', 'extra'], ['gpio', 'hold'], ['frobnicate'], ['--bogus', 'tree']]) {
-      const result = await runCli(['ctl', '--socket', socketPath, ...args]);
-      expect(result.code, args.join(' ')).toBe(2);
-      expect(result.stderr).toMatch(/^bot4 ctl: .+\nsee: bot4 ctl --help\n$/);
-    }
+  it('refuses wrong usage with exit code 2 and a message naming what is wrong, before connecting', async () => {
+    const cases: [args: string[], message: string | RegExp][] = [
+      [[], 'missing subcommand'],
+      [['frobnicate'], 'unknown ctl subcommand "frobnicate"'],
+      [['--bogus', 'tree'], /^Unknown option '--bogus'\./],
+      [['tree', 'extra'], 'ctl tree takes no arguments (got extra)'],
+      [['status', 'now', 'please'], 'ctl status takes no arguments (got now please)'],
+      [['kill'], 'ctl kill needs a reason, e.g. bot4 ctl kill "spread blow-out on BTC"'],
+      [['kill', '  '], 'ctl kill needs a reason, e.g. bot4 ctl kill "spread blow-out on BTC"'],
+      [['reset'], 'ctl reset needs a reason, e.g. bot4 ctl reset "spread blow-out on BTC"'],
+      [['shutdown'], 'ctl shutdown needs a reason, e.g. bot4 ctl shutdown "spread blow-out on BTC"'],
+      [['mode'], 'ctl mode takes exactly one mode (active, reducing, paused)'],
+      [['mode', 'active', 'now'], 'ctl mode takes exactly one mode (active, reducing, paused)'],
+      [['mode', 'yolo'], 'unknown mode "yolo"; modes: active, reducing, paused (HALTED is entered with ctl kill)'],
+      [['mode', 'halted'], 'unknown mode "halted"; modes: active, reducing, paused (HALTED is entered with ctl kill)'],
+      [['restart'], 'ctl restart takes exactly one actor path'],
+      [['restart', 'root/a', 'root/b'], 'ctl restart takes exactly one actor path'],
+      [['kill-actor', ''], 'ctl kill-actor takes exactly one actor path'],
+      [['gpio'], 'the gpio subcommand is: bot4 ctl gpio press'],
+      [['gpio', 'hold'], 'the gpio subcommand is: bot4 ctl gpio press'],
+    ];
+    // no socket at this path: exit 2 (not 1, "nobody listening") shows usage is checked before connecting
+    const absent = join(dir, 'absent.sock');
+    const results = await Promise.all(cases.map(([args]) => runCli(['ctl', '--socket', absent, ...args])));
+    results.forEach((result, i) => {
+      const [args, message] = cases[i]!;
+      expect(result, args.join(' ')).toMatchObject({ code: 2, stdout: '' });
+      const [first, ...rest] = result.stderr.split('\n');
+      expect(rest, args.join(' ')).toEqual(['see: bot4 ctl --help', '']);
+      if (typeof message === 'string') expect(first).toBe(`bot4 ctl: ${message}`);
+      else expect(first!.slice('bot4 ctl: '.length)).toMatch(message);
+    });
+  });
+
+  it('--socket without a path is wrong usage', async () => {
+    const result = await runCli(['ctl', 'tree', '--socket']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^bot4 ctl: Option '--socket <value>' argument missing\nsee: bot4 ctl --help\n$/);
   });
 
   it('streams subscribed events until interrupted', async () => {
@@ -84,6 +116,14 @@ describe('bot4 ctl with nothing listening', () => {
   it('says so in one line and exits non-zero', async () => {
     const absent = join(dir, 'nobody', 'bot4.sock');
     const { code, stdout, stderr } = await runCli(['ctl', '--socket', absent, 'tree']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`bot4 ctl: no bot4 runtime is listening on ${absent} (no socket file)\n`);
+  });
+
+  it('events says so too, instead of waiting for events that cannot come', async () => {
+    const absent = join(dir, 'nobody', 'bot4.sock');
+    const { code, stdout, stderr } = await runCli(['ctl', '--socket', absent, 'events', 'lifecycle.*']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toBe(`bot4 ctl: no bot4 runtime is listening on ${absent} (no socket file)\n`);

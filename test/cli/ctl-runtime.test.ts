@@ -232,6 +232,15 @@ describe('bot4 ctl against a running bot4 start', () => {
     expect(aboutB[1]!.data).toMatchObject({ supervisor: 'root/workers', requested: false });
     expect(aboutB[2]!.data).toMatchObject({ supervisor: 'root/workers', restarts: 1, nodeKind: 'actor' });
     expect(all.some((l) => l.event === 'lifecycle.restarting' && (l.data.children as string[]).includes('root/workers/b'))).toBe(true);
+
+    // the same events are pino lines in the process log, each carrying the actor's path and the reason
+    const killedLine = () =>
+      bot4.logLines().find((l) => l.msg === 'supervision child-exited' && (l.supervision as { path?: string }).path === 'root/workers/b');
+    for (let i = 0; !killedLine(); i++) {
+      if (i > 100) throw new Error('no "supervision child-exited" log line for root/workers/b');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(killedLine()).toMatchObject({ level: 40, path: 'supervisor', supervision: { type: 'child-exited', supervisor: 'root/workers', reason: { kind: 'killed', requested: false } } });
   });
 
   it('shutdown: the process stops gracefully and exits 0; then ctl says nobody is listening', async () => {

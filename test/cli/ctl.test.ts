@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminServer, type AdminServer } from '../../src/admin/server.js';
 import { MemoryBackend, sampleTree } from '../admin/memory-backend.js';
+import { runCtl } from '../../src/cli/ctl.js';
+import { UsageError } from '../../src/cli/usage-error.js';
 import { runCli, startCli } from './run-cli.js';
 
 let dir: string;
@@ -61,6 +63,7 @@ describe('bot4 ctl against a running admin socket', () => {
       [[], 'missing subcommand'],
       [['frobnicate'], 'unknown ctl subcommand "frobnicate"'],
       [['--bogus', 'tree'], /^Unknown option '--bogus'\./],
+      [['tree', '--socket'], /^Option '--socket <value>' argument missing/],
       [['tree', 'extra'], 'ctl tree takes no arguments (got extra)'],
       [['status', 'now', 'please'], 'ctl status takes no arguments (got now please)'],
       [['kill'], 'ctl kill needs a reason, e.g. bot4 ctl kill "spread blow-out on BTC"'],
@@ -77,23 +80,26 @@ describe('bot4 ctl against a running admin socket', () => {
       [['gpio'], 'the gpio subcommand is: bot4 ctl gpio press'],
       [['gpio', 'hold'], 'the gpio subcommand is: bot4 ctl gpio press'],
     ];
-    // no socket at this path: exit 2 (not 1, "nobody listening") shows usage is checked before connecting
+    // Each message checked in process (a spawn per case would cost seconds); no socket at this
+    // path, so a UsageError (not "nobody listening") shows usage is checked before connecting.
     const absent = join(dir, 'absent.sock');
-    const results = await Promise.all(cases.map(([args]) => runCli(['ctl', '--socket', absent, ...args])));
-    results.forEach((result, i) => {
-      const [args, message] = cases[i]!;
-      expect(result, args.join(' ')).toMatchObject({ code: 2, stdout: '' });
-      const [first, ...rest] = result.stderr.split('\n');
-      expect(rest, args.join(' ')).toEqual(['see: bot4 ctl --help', '']);
-      if (typeof message === 'string') expect(first).toBe(`bot4 ctl: ${message}`);
-      else expect(first!.slice('bot4 ctl: '.length)).toMatch(message);
+    const sink = { write: () => true };
+    for (const [args, message] of cases) {
+      const refused = await runCtl(['--socket', absent, ...args], sink, sink).then(() => undefined, (e: unknown) => e);
+      expect(refused, args.join(' ')).toBeInstanceOf(UsageError);
+      expect((refused as UsageError).command).toBe('ctl');
+      if (typeof message === 'string') expect((refused as Error).message, args.join(' ')).toBe(message);
+      else expect((refused as Error).message).toMatch(message);
+    }
+    // and through the real command: exit code 2, the message and where to read more
+    const results = await Promise.all([['mode', 'halted'], ['--bogus', 'tree']].map((args) => runCli(['ctl', '--socket', absent, ...args])));
+    expect(results[0]).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'bot4 ctl: unknown mode "halted"; modes: active, reducing, paused (HALTED is entered with ctl kill)\nsee: bot4 ctl --help\n',
     });
-  });
-
-  it('--socket without a path is wrong usage', async () => {
-    const result = await runCli(['ctl', 'tree', '--socket']);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^bot4 ctl: Option '--socket <value>' argument missing\nsee: bot4 ctl --help\n$/);
+    expect(results[1]).toMatchObject({ code: 2, stdout: '' });
+    expect(results[1]!.stderr).toMatch(/^bot4 ctl: Unknown option '--bogus'\..*\nsee: bot4 ctl --help\n$/);
   });
 
   it('streams subscribed events until interrupted', async () => {

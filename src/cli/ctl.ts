@@ -145,6 +145,9 @@ function printNode(result: unknown): string {
 
 /** Subscribes and prints events until the runtime closes the connection or the user interrupts. */
 async function streamEvents(socketPath: string, topics: readonly string[], json: boolean, out: CtlOutput, err: CtlOutput): Promise<number> {
+  // Listening from the start: a Ctrl-C that lands while the subscription is being set up
+  // (or just after the first event is printed) still ends the stream cleanly with exit 0.
+  const interrupted = new Promise<void>((done) => process.once('SIGINT', () => done()));
   let client: AdminClient;
   try {
     client = await AdminClient.connect(socketPath);
@@ -172,7 +175,6 @@ async function streamEvents(socketPath: string, topics: readonly string[], json:
     client.close();
     return 1;
   }
-  const interrupted = new Promise<void>((done) => process.once('SIGINT', () => done()));
   await Promise.race([client.closed, interrupted]);
   client.close();
   return 0;

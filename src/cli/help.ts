@@ -34,7 +34,9 @@ Logs: JSON lines in <logging.dir>/bot4-<UTC date>.log; readable lines when stdou
 Stopping: SIGINT (Ctrl-C) or SIGTERM, or \`bot4 ctl shutdown "<reason>"\`, starts a graceful
 shutdown: the order gate closes first, open orders are cancelled (runtime.exit_policy),
 actors stop in reverse order, logs are flushed, exit code 0. A second signal forces an
-immediate exit.
+immediate exit (code 128 + the signal's number: 130 for SIGINT, 143 for SIGTERM). A
+shutdown still unfinished after runtime.shutdown_deadline_ms names the actors it was
+waiting for and exits with code 1.
 
 Options:
   --config FILE   configuration file layered over config/default.yaml

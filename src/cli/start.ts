@@ -7,7 +7,8 @@
  * admin `shutdown` command, runs once: the runtime closes the order gate first, applies
  * the exit policy and stops the actors in reverse order; then the socket closes and the
  * log is flushed; exit 0. A second signal exits at once. A shutdown that overruns its
- * deadline says what is still running and exits 1.
+ * deadline (runtime.shutdown_deadline_ms) says on stderr what it was still waiting for and
+ * exits 1.
  */
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
@@ -17,6 +18,8 @@ import { ConfigError } from '../config/config-error.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { createLogging, type Logging } from '../logging/logger.js';
 import { START_HELP } from './help.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { StopWait } from '../runtime/supervision/child-slot.js';
 import { ProcessBackend } from './process-backend.js';
 import { UsageError } from './usage-error.js';
 
@@ -52,9 +55,9 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
 
   let exit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (exit = resolve));
-  let runtime: AdminBackend | undefined;
+  let runtime: Runtime | undefined;
   /** Set while the runtime starts, so a shutdown requested meanwhile waits for it and stops it. */
-  let runtimeStarting: Promise<AdminBackend> | undefined;
+  let runtimeStarting: Promise<Runtime> | undefined;
   let admin: AdminServer | undefined;
   let shuttingDown: Promise<void> | undefined;
 
@@ -66,7 +69,13 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
         const started = runtime ?? (await runtimeStarting?.catch(() => undefined));
         await started?.shutdown(reason);
         await admin?.close();
-        log.info({ reason }, 'shutdown complete');
+        const report = started?.lastStopReport;
+        if (report && !report.complete) {
+          // The runtime logged it; a person watching the terminal must see it too, and the exit code says it.
+          err.write(`bot4: shutdown deadline (${config.runtime.shutdown_deadline_ms} ms) passed; still waiting for: ${describeWaits(report.notStopped)}\n`);
+          exitCode = 1;
+        }
+        log.info({ reason, complete: report?.complete ?? true }, 'shutdown complete');
       } catch (e) {
         log.error({ err: e }, 'shutdown failed');
         err.write(`bot4: shutdown failed: ${(e as Error).message}\n`);
@@ -117,7 +126,7 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
   try {
     // Loaded only now: a bad config or a busy socket is reported without loading the actor runtime.
     const { startRuntime } = await import('../runtime/runtime.js');
-    const starting: Promise<AdminBackend> = startRuntime(config, { logger: log, logging });
+    const starting = startRuntime(config, { logger: log, logging });
     runtimeStarting = starting;
     const started = await starting;
     runtime = started;
@@ -170,6 +179,16 @@ function installFatalHandlers(shutdown: (reason: string, exitCode?: number) => P
   };
   process.on('uncaughtException', fatal('uncaught exception'));
   process.on('unhandledRejection', fatal('unhandled promise rejection'));
+}
+
+/**
+ * The stops that were still pending, for a person: only the deepest entries (an actor, or a
+ * supervisor stuck on its own), since a supervisor's entry just repeats that its children
+ * have not stopped.
+ */
+export function describeWaits(waits: readonly StopWait[]): string {
+  const deepest = waits.filter((w) => !waits.some((other) => other.path.startsWith(`${w.path}/`)));
+  return deepest.map((w) => `${w.path} (${w.waitingFor})`).join(', ');
 }
 
 async function stillRunning(runtime: AdminBackend): Promise<string[]> {

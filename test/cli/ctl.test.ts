@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAdminServer, type AdminServer } from '../../src/admin/server.js';
 import { MemoryBackend, sampleTree } from '../admin/memory-backend.js';
+import { runCtl } from '../../src/cli/ctl.js';
+import { UsageError } from '../../src/cli/usage-error.js';
 import { runCli, startCli } from './run-cli.js';
 
 let dir: string;
@@ -56,12 +58,48 @@ describe('bot4 ctl against a running admin socket', () => {
     expect(missing).toMatchObject({ code: 1, stderr: 'bot4 ctl restart: not_found: no actor at root/nope\n' });
   });
 
-  it('refuses wrong usage with exit code 2 before connecting', async () => {
-    for (const args of [['mode', 'yolo'], ['kill'], ['tree', 'extra'], ['gpio', 'hold'], ['frobnicate'], ['--bogus', 'tree']]) {
-      const result = await runCli(['ctl', '--socket', socketPath, ...args]);
-      expect(result.code, args.join(' ')).toBe(2);
-      expect(result.stderr).toMatch(/^bot4 ctl: .+\nsee: bot4 ctl --help\n$/);
+  it('refuses wrong usage with exit code 2 and a message naming what is wrong, before connecting', async () => {
+    const cases: [args: string[], message: string | RegExp][] = [
+      [[], 'missing subcommand'],
+      [['frobnicate'], 'unknown ctl subcommand "frobnicate"'],
+      [['--bogus', 'tree'], /^Unknown option '--bogus'\./],
+      [['tree', '--socket'], /^Option '--socket <value>' argument missing/],
+      [['tree', 'extra'], 'ctl tree takes no arguments (got extra)'],
+      [['status', 'now', 'please'], 'ctl status takes no arguments (got now please)'],
+      [['kill'], 'ctl kill needs a reason, e.g. bot4 ctl kill "spread blow-out on BTC"'],
+      [['kill', '  '], 'ctl kill needs a reason, e.g. bot4 ctl kill "spread blow-out on BTC"'],
+      [['reset'], 'ctl reset needs a reason, e.g. bot4 ctl reset "spread blow-out on BTC"'],
+      [['shutdown'], 'ctl shutdown needs a reason, e.g. bot4 ctl shutdown "spread blow-out on BTC"'],
+      [['mode'], 'ctl mode takes exactly one mode (active, reducing, paused)'],
+      [['mode', 'active', 'now'], 'ctl mode takes exactly one mode (active, reducing, paused)'],
+      [['mode', 'yolo'], 'unknown mode "yolo"; modes: active, reducing, paused (HALTED is entered with ctl kill)'],
+      [['mode', 'halted'], 'unknown mode "halted"; modes: active, reducing, paused (HALTED is entered with ctl kill)'],
+      [['restart'], 'ctl restart takes exactly one actor path'],
+      [['restart', 'root/a', 'root/b'], 'ctl restart takes exactly one actor path'],
+      [['kill-actor', ''], 'ctl kill-actor takes exactly one actor path'],
+      [['gpio'], 'the gpio subcommand is: bot4 ctl gpio press'],
+      [['gpio', 'hold'], 'the gpio subcommand is: bot4 ctl gpio press'],
+    ];
+    // Each message checked in process (a spawn per case would cost seconds); no socket at this
+    // path, so a UsageError (not "nobody listening") shows usage is checked before connecting.
+    const absent = join(dir, 'absent.sock');
+    const sink = { write: () => true };
+    for (const [args, message] of cases) {
+      const refused = await runCtl(['--socket', absent, ...args], sink, sink).then(() => undefined, (e: unknown) => e);
+      expect(refused, args.join(' ')).toBeInstanceOf(UsageError);
+      expect((refused as UsageError).command).toBe('ctl');
+      if (typeof message === 'string') expect((refused as Error).message, args.join(' ')).toBe(message);
+      else expect((refused as Error).message).toMatch(message);
     }
+    // and through the real command: exit code 2, the message and where to read more
+    const results = await Promise.all([['mode', 'halted'], ['--bogus', 'tree']].map((args) => runCli(['ctl', '--socket', absent, ...args])));
+    expect(results[0]).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'bot4 ctl: unknown mode "halted"; modes: active, reducing, paused (HALTED is entered with ctl kill)\nsee: bot4 ctl --help\n',
+    });
+    expect(results[1]).toMatchObject({ code: 2, stdout: '' });
+    expect(results[1]!.stderr).toMatch(/^bot4 ctl: Unknown option '--bogus'\..*\nsee: bot4 ctl --help\n$/);
   });
 
   it('streams subscribed events until interrupted', async () => {
@@ -84,6 +122,14 @@ describe('bot4 ctl with nothing listening', () => {
   it('says so in one line and exits non-zero', async () => {
     const absent = join(dir, 'nobody', 'bot4.sock');
     const { code, stdout, stderr } = await runCli(['ctl', '--socket', absent, 'tree']);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`bot4 ctl: no bot4 runtime is listening on ${absent} (no socket file)\n`);
+  });
+
+  it('events says so too, instead of waiting for events that cannot come', async () => {
+    const absent = join(dir, 'nobody', 'bot4.sock');
+    const { code, stdout, stderr } = await runCli(['ctl', '--socket', absent, 'events', 'lifecycle.*']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(stderr).toBe(`bot4 ctl: no bot4 runtime is listening on ${absent} (no socket file)\n`);

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { startActor, type ActorHandle } from '../../src/runtime/actor-handle.js';
 import { seededRandom } from '../../src/domain/random.js';
 import type { SupervisionEvent } from '../../src/runtime/supervision/events.js';
@@ -43,7 +44,8 @@ function withShortShutdown(node: unknown): unknown {
   return node;
 }
 
-export async function startTree(rawTree: unknown, seed = 42): Promise<Harness> {
+/** `logger`, when given, receives the tree's lifecycle log lines (as the runtime's pino logger does). */
+export async function startTree(rawTree: unknown, seed = 42, logger?: Logger): Promise<Harness> {
   const spec = parseTreeSpec(withShortShutdown(rawTree));
   const actors = collectActors(spec);
   const wiring = buildWiring(
@@ -59,6 +61,7 @@ export async function startTree(rawTree: unknown, seed = 42): Promise<Harness> {
     },
     wiringFor: (path) => wiring.get(path.slice(path.lastIndexOf('/') + 1))!,
     random: seededRandom(seed),
+    ...(logger ? { logger } : {}),
   });
   const events: SupervisionEvent[] = [];
   tree.events.subscribe((e) => events.push(e));

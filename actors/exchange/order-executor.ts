@@ -117,7 +117,7 @@ export class OrderExecutor {
   }
 
   private async submit(command: OrderCommand): Promise<void> {
-    const refusal = gateRefusal(this.deps.gate.read(), command);
+    const refusal = gateRefusal(this.deps.gate.read(), command, this.deps.gate.flattenPermitted());
     if (refusal !== RejectReason.NONE) return this.refuseByGate(command, refusal);
     const instrument = this.deps.instruments.get(command.instrument);
     if (!instrument) return this.reject(command, RejectReason.UNKNOWN_INSTRUMENT, `instrument ${command.instrument} is not traded on this venue`);
@@ -136,7 +136,7 @@ export class OrderExecutor {
       order = await this.deps.rest('createOrder', () =>
         // The gate is looked at again as the HTTP request leaves, after any wait in ccxt's limiter.
         withLastLook(
-          () => gateRefusal(this.deps.gate.read(), command),
+          () => gateRefusal(this.deps.gate.read(), command, this.deps.gate.flattenPermitted()),
           () => this.deps.client.createOrder(instrument.symbol, type, side, command.qty, type === 'limit' ? command.price : undefined, params),
         ),
       );

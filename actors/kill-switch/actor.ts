@@ -26,6 +26,11 @@ const configSchema = z.strictObject({
   lease_renew_ms: z.number().int().min(10).default(100),
   /** Trip when the supervisor's heartbeat has not moved for this long; 0 disables. */
   dead_man_timeout_ms: z.number().int().min(0).default(3000),
+  /**
+   * On HALTED, after every open order is cancelled, the order manager closes the positions its
+   * fills built with reduce-only market orders; the gate lets only those out (docs/kill-switch.md).
+   */
+  flatten_on_halt: z.boolean().default(false),
 });
 export type KillSwitchConfig = z.infer<typeof configSchema>;
 
@@ -91,7 +96,7 @@ function apply(state: State, event: TradingEvent, ctx: ActorContext<KillSwitchCo
   const after = state.machine.getSnapshot();
   const next = stateValueOf(after);
   // Close the gate first: persisting and telling others can wait a microsecond, orders cannot.
-  publishGate(state, next);
+  publishGate(state, next, ctx.config.flatten_on_halt);
   persist(ctx.config, state.machine);
   broadcast(state, ctx, next, previous, event.source, after.context.seq);
   const last = after.context.last!;
@@ -101,8 +106,8 @@ function apply(state: State, event: TradingEvent, ctx: ActorContext<KillSwitchCo
   return { state: last.to, seq: last.seq };
 }
 
-function publishGate(state: State, value: TradingState): void {
-  state.gate.set(value);
+function publishGate(state: State, value: TradingState, flattenOnHalt: boolean): void {
+  state.gate.set(value, flattenOnHalt);
   state.ownGateSeq = state.gate.seq();
 }
 
@@ -169,7 +174,7 @@ export default defineActor<KillSwitchConfig, State>({
       change: tradingStateChangeCodec.create(),
     };
     gate.renewLease(config.lease_ms);
-    publishGate(state, stateValueOf(machine.getSnapshot()));
+    publishGate(state, stateValueOf(machine.getSnapshot()), config.flatten_on_halt);
     persist(config, machine);
     const now = stateValueOf(machine.getSnapshot());
     broadcast(state, ctx, now, now, 'startup-latch', machine.getSnapshot().context.seq);

@@ -20,6 +20,13 @@ export const MAX_STRATEGY_ID = 2 ** 21 - 1;
 export const MAX_INTENT_ID = 2 ** 32 - 1;
 const INTENT_SPAN = 2 ** 32;
 
+/**
+ * Strategy id 0 is the runtime's own: the order manager's flatten orders on HALTED carry it, and
+ * the gates let a reduce-only order of it out while HALTED with flatten_on_halt. Strategies
+ * are numbered from 1.
+ */
+export const FLATTEN_STRATEGY_ID = 0;
+
 export interface ClientOrderIdParts {
   namespace: string;
   strategy: number;

@@ -9,7 +9,8 @@ const venueKey = z.string().regex(/^[0-9]{1,5}$/, 'a venue id (0-65535)');
 
 export const strategyActorConfigSchema = z.strictObject({
   /** The `strategy` field of every intent: unique per strategy, stable across restarts (client ids derive from it). */
-  strategy_id: z.number().int().min(0).max(Math.min(0xffff, MAX_STRATEGY_ID)),
+  /** 0 is the runtime's own (FLATTEN_STRATEGY_ID: flatten orders on HALTED). */
+  strategy_id: z.number().int().min(1, 'must be >= 1 (0 is the runtime\'s own flatten orders)').max(Math.min(0xffff, MAX_STRATEGY_ID)),
   /** Which algorithm runs. */
   strategy: z.enum(STRATEGY_KINDS),
   /** The algorithm's parameters (validated by the strategy itself; every bad one is named). */

@@ -75,6 +75,8 @@ export interface FrameEncoder<T> {
 export interface TradingGateReader {
   /** Current TradingState (HALTED=0 … ACTIVE=3); reads HALTED while the kill switch is down. */
   read(): number;
+  /** HALTED with flatten_on_halt: the runtime's own reduce-only flatten orders may leave. */
+  flattenPermitted(): boolean;
 }
 
 export interface ActorContext<Config = unknown> {

@@ -18,6 +18,8 @@ const STATE = 0;
 const SEQ = 1;
 /** Set once by the supervisor at shutdown: the gate stays closed whatever the kill switch writes. */
 const SHUTTING_DOWN = 2;
+/** 1 while HALTED with flatten_on_halt: the runtime's own reduce-only exits may still leave. */
+const FLATTEN = 3;
 /** Bumped by the supervisor's event loop; the kill switch trips when it stops (dead man's switch). */
 const SUPERVISOR_HEARTBEAT = 16;
 const INT_WORDS = 32; // state | supervisor heartbeat | lease: one 64-byte line each
@@ -64,6 +66,15 @@ export class TradingGate {
     return Atomics.load(this.ints, SHUTTING_DOWN) === 1;
   }
 
+  /**
+   * HALTED by the kill switch with flatten_on_halt: the order manager's flatten orders (reduce-only,
+   * of the runtime's own strategy id) may leave; nothing else. Never during shutdown, never when
+   * the supervisor closed the gate because the kill switch went down.
+   */
+  flattenPermitted(): boolean {
+    return Atomics.load(this.ints, FLATTEN) === 1 && Atomics.load(this.ints, STATE) === TradingState.HALTED && !this.isShuttingDown();
+  }
+
   supervisorHeartbeat(): number {
     return Atomics.load(this.ints, SUPERVISOR_HEARTBEAT);
   }
@@ -71,9 +82,16 @@ export class TradingGate {
 
 /** The kill switch's side. */
 export class TradingGateWriter extends TradingGate {
-  /** Closing the gate takes effect with the single store; opening needs a live lease. */
-  set(state: TradingState): void {
-    Atomics.store(this.ints, STATE, this.isShuttingDown() ? TradingState.HALTED : state);
+  /**
+   * Closing the gate takes effect with the single store; opening needs a live lease.
+   * `flatten` (HALTED only) lets the runtime's flatten orders out: the flag is raised after the
+   * state is HALTED and dropped before the state leaves HALTED, so it never applies elsewhere.
+   */
+  set(state: TradingState, flatten = false): void {
+    const next = this.isShuttingDown() ? TradingState.HALTED : state;
+    if (next !== TradingState.HALTED || !flatten) Atomics.store(this.ints, FLATTEN, 0);
+    Atomics.store(this.ints, STATE, next);
+    if (next === TradingState.HALTED && flatten) Atomics.store(this.ints, FLATTEN, 1);
     Atomics.add(this.ints, SEQ, 1);
   }
 
@@ -94,6 +112,7 @@ export function beatSupervisor(sab: SharedArrayBuffer): void {
 export function closeForShutdown(sab: SharedArrayBuffer): void {
   const ints = new Int32Array(sab, 0, INT_WORDS);
   Atomics.store(ints, SHUTTING_DOWN, 1);
+  Atomics.store(ints, FLATTEN, 0);
   Atomics.store(ints, STATE, TradingState.HALTED);
   Atomics.add(ints, SEQ, 1);
 }
@@ -101,6 +120,7 @@ export function closeForShutdown(sab: SharedArrayBuffer): void {
 /** The supervisor's side: it may only close the gate (when the kill switch goes down). */
 export function forceHalt(sab: SharedArrayBuffer): void {
   const ints = new Int32Array(sab, 0, INT_WORDS);
+  Atomics.store(ints, FLATTEN, 0);
   Atomics.store(ints, STATE, TradingState.HALTED);
   Atomics.add(ints, SEQ, 1);
   new Float64Array(sab, INT_WORDS * 4, 1)[LEASE_UNTIL_MS] = 0;

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { rejectReasonForError, isRateLimitError } from '../../actors/exchange/ccxt-errors.js';
 import { gateRefusal } from '../../actors/exchange/order-gate.js';
 import { OrderTracker } from '../../actors/exchange/order-tracker.js';
+import { FLATTEN_STRATEGY_ID, orderIdFor } from '../../actors/order-manager/client-order-id.js';
 import { parseExchangeConfig, resolveCredentials } from '../../actors/exchange/config.js';
 import { executionReportCodec, fillCodec } from '../../src/runtime/codec/execution.js';
 import { ExecStatus, Liquidity, OrderAction, RejectReason, Side, TradingState } from '../../src/domain/messages.js';
@@ -35,7 +36,9 @@ describe('ccxt error -> reject reason', () => {
 });
 
 describe('gateRefusal (second gate before every send)', () => {
-  const submit = (reduceOnly: number) => ({ action: OrderAction.SUBMIT, reduceOnly });
+  const STRATEGY_ORDER = orderIdFor(3, 17);
+  const FLATTEN_ORDER = orderIdFor(FLATTEN_STRATEGY_ID, 1);
+  const submit = (reduceOnly: number, orderId = STRATEGY_ORDER) => ({ action: OrderAction.SUBMIT, reduceOnly, orderId });
   it('refuses new orders when HALTED or PAUSED, allows only reduce-only when REDUCING, never blocks cancels', () => {
     expect(gateRefusal(TradingState.ACTIVE, submit(0))).toBe(RejectReason.NONE);
     expect(gateRefusal(TradingState.REDUCING, submit(0))).toBe(RejectReason.NOT_REDUCING);
@@ -44,9 +47,17 @@ describe('gateRefusal (second gate before every send)', () => {
     expect(gateRefusal(TradingState.HALTED, submit(1))).toBe(RejectReason.TRADING_HALTED);
     expect(gateRefusal(99, submit(0))).toBe(RejectReason.TRADING_HALTED);
     for (const state of [TradingState.HALTED, TradingState.PAUSED, TradingState.REDUCING]) {
-      expect(gateRefusal(state, { action: OrderAction.CANCEL, reduceOnly: 0 })).toBe(RejectReason.NONE);
-      expect(gateRefusal(state, { action: OrderAction.CANCEL_ALL, reduceOnly: 0 })).toBe(RejectReason.NONE);
+      expect(gateRefusal(state, { action: OrderAction.CANCEL, reduceOnly: 0, orderId: STRATEGY_ORDER })).toBe(RejectReason.NONE);
+      expect(gateRefusal(state, { action: OrderAction.CANCEL_ALL, reduceOnly: 0, orderId: 0 })).toBe(RejectReason.NONE);
     }
+  });
+
+  it('lets out, while HALTED with flatten permitted, only a reduce-only order of the runtime\'s flatten id', () => {
+    expect(gateRefusal(TradingState.HALTED, submit(1, FLATTEN_ORDER), true)).toBe(RejectReason.NONE);
+    expect(gateRefusal(TradingState.HALTED, submit(1, FLATTEN_ORDER), false)).toBe(RejectReason.TRADING_HALTED);
+    expect(gateRefusal(TradingState.HALTED, submit(0, FLATTEN_ORDER), true)).toBe(RejectReason.TRADING_HALTED);
+    expect(gateRefusal(TradingState.HALTED, submit(1, STRATEGY_ORDER), true)).toBe(RejectReason.TRADING_HALTED);
+    expect(gateRefusal(TradingState.PAUSED, submit(1, FLATTEN_ORDER), true)).toBe(RejectReason.TRADING_PAUSED);
   });
 });
 

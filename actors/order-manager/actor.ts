@@ -983,7 +983,8 @@ export default defineActor<OrderManagerConfig, State>({
       allCancelled: state.lastAllCancelled,
       submits: state.counters.submits,
       fills: state.counters.fills,
-      recovery: { source: state.recovery.source, restoredOrders: state.recovery.restoredOrders, error: state.recovery.error },
+      reconciliationSummary: Object.fromEntries([...state.reconciliation].map(([venue, r]) => [venue, r.summary])),
+      recovery: state.recovery,
       recorder: state.recorder.status(),
     };
   },

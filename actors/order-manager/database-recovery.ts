@@ -117,6 +117,33 @@ export function lineFromDatabase(row: RecoveredOrder, fills: readonly RecoveredF
   };
 }
 
+/** What an order came back as: enough to see that its strategy and fields were restored. */
+export interface RestoredOrderSummary {
+  clientOrderId: string;
+  strategy: number;
+  intentId: number;
+  venue: number;
+  instrument: number;
+  side: 'BUY' | 'SELL';
+  status: OrderStatus;
+  price: number;
+  qty: number;
+  cumQty: number;
+  timeInForce: number;
+  reduceOnly: number;
+}
+
+export function restoredOrderSummary(line: JournalLine): RestoredOrderSummary {
+  const o = line.order;
+  return {
+    clientOrderId: o.clientOrderId, strategy: o.strategy, intentId: o.intentId, venue: o.venue, instrument: o.instrument, side: o.side === Side.BUY ? 'BUY' : 'SELL',
+    status: line.status, price: o.price, qty: o.qty, cumQty: o.cumQty, timeInForce: line.timeInForce, reduceOnly: line.reduceOnly,
+  };
+}
+
+/** Status keeps the first orders restored, not an unbounded list. */
+const REPORTED_ORDERS = 50;
+
 export interface OrderRecoveryReport {
   /** database: read and merged; unavailable: the database could not be read; none: no database configured. */
   source: 'database' | 'unavailable' | 'none';
@@ -124,6 +151,8 @@ export interface OrderRecoveryReport {
   restoredOrders: number;
   adopted: string[];
   updated: string[];
+  /** The restored orders as they came back (the first 50). */
+  orders: RestoredOrderSummary[];
   /** Open orders the database listed. */
   databaseOpenOrders: number;
   problems: string[];
@@ -139,7 +168,7 @@ export interface OrderRecovery {
 export async function recoverOpenOrders(url: string | undefined, journal: Map<number, JournalLine>, naming: DatabaseNaming, log: Logger): Promise<OrderRecovery> {
   const started = Date.now();
   const report = (source: OrderRecoveryReport['source'], rest: Partial<OrderRecoveryReport> = {}): OrderRecoveryReport => ({
-    source, restoredOrders: 0, adopted: [], updated: [], databaseOpenOrders: 0, problems: [], error: null, tookMs: Date.now() - started, ...rest,
+    source, restoredOrders: 0, adopted: [], updated: [], orders: [], databaseOpenOrders: 0, problems: [], error: null, tookMs: Date.now() - started, ...rest,
   });
   if (url === undefined) return { lines: journal, report: report('none') };
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
@@ -151,10 +180,12 @@ export async function recoverOpenOrders(url: string | undefined, journal: Map<nu
     const merge = mergeDatabaseOrders(journal, orders, fills, naming);
     for (const problem of merge.problems) log.error(`database recovery: ${problem}: not adopted (venue reconciliation still finds it if it is open)`);
     const restored = merge.adopted.length + merge.updated.length;
+    const idOf = new Map(orders.map((o) => [o.clientOrderId, o.orderId]));
+    const summaries = [...merge.adopted, ...merge.updated].slice(0, REPORTED_ORDERS).map((id) => restoredOrderSummary(merge.lines.get(idOf.get(id)!)!));
     log.info({ adopted: merge.adopted, updated: merge.updated }, `database recovery: ${orders.length} open order(s) in the database, ${merge.adopted.length} adopted (not in the journal), ${merge.updated.length} newer than the journal`);
     return {
       lines: merge.lines,
-      report: report('database', { restoredOrders: restored, adopted: merge.adopted, updated: merge.updated, databaseOpenOrders: orders.length, problems: merge.problems }),
+      report: report('database', { restoredOrders: restored, adopted: merge.adopted, updated: merge.updated, orders: summaries, databaseOpenOrders: orders.length, problems: merge.problems }),
     };
   } catch (error) {
     const why = describeError(error);

@@ -87,6 +87,7 @@ interface State {
   /** False while the positions of before a restart could not be read: every intent is refused. */
   positionsKnown: boolean;
   recoveryRunning: boolean;
+  startedAtMs: number;
   counters: {
     intents: number;
     approved: number;
@@ -299,7 +300,10 @@ function watch(state: State, ctx: Ctx): void {
     const daily = dailyLossBreach(state.daily, equity, cfg.max_daily_loss);
     if (daily) breaches.push(daily);
   }
-  breaches.push(...stopLossBreaches(positions, mark, cfg.stop_loss_bps));
+  // A position restored at start has no mark until the first book arrives: the venue gets as long as a
+  // book may age (stale_quote_ms) before "cannot be valued" counts as stale quotes.
+  const warmingUp = nowMs - state.startedAtMs < cfg.stale_quote_ms;
+  breaches.push(...stopLossBreaches(positions, mark, cfg.stop_loss_bps).filter((b) => !(warmingUp && b.kind === PanicKind.STALE_QUOTES)));
   // Markets we are exposed in: an open position or an open order.
   const exposed = new Set(positions.map((p) => keyOf(p.venue, p.instrument)));
   for (const o of state.openOrders.values()) exposed.add(keyOf(o.venue, o.instrument));
@@ -560,6 +564,7 @@ export default defineActor<RiskConfig, State>({
       recovery: { source: config.database_url === undefined ? 'none' : 'unavailable', positions: [], bookedFills: 0, problems: [], error: null, attempts: 0, tookMs: 0 },
       positionsKnown: config.database_url === undefined,
       recoveryRunning: false,
+      startedAtMs: Date.now(),
       counters: {
         intents: 0, approved: 0, rejected: {}, duplicateIntents: 0, badIntents: 0, reports: 0, fills: 0, badFills: 0, books: 0, trades: 0,
         venueErrors: 0, cancelRaces: 0, cancelsForwarded: 0, ringFull: {}, ignoredFrames: 0, badControl: 0,

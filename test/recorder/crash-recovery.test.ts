@@ -1,14 +1,6 @@
-import { once } from 'node:events';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVenueEmulator, type RunningVenue } from '../../actors/venue-sim/index.js';
-import { cleanEnv, startCli } from '../cli/run-cli.js';
-import { pgliteTemplate } from '../helpers/backends.js';
-import { AdminClient } from '../paper/admin-client.js';
-import { crashRecoveryConfigYaml } from './crash-recovery-config.js';
+import { CrashHarness, recorderOf, until } from './crash-harness.js';
 
 /**
  * Issue 7's acceptance, end to end: "Restart after a crash restores open orders, positions and a
@@ -16,8 +8,7 @@ import { crashRecoveryConfigYaml } from './crash-recovery-config.js';
  * manager, the recorder on the embedded PGlite, two strategies) trades against two emulators this
  * test runs; it is killed with SIGKILL; the order manager's journal is deleted, so the open orders
  * can only come back from the database; the next process shows them, and risk's positions, before
- * it trades again. Then HALTED: tripped, SIGKILL, the kill switch's state file deleted too, restart:
- * HALTED, from the database.
+ * it trades again. The HALTED latch: crash-recovery-halted.test.ts.
  */
 interface OpenOrder {
   clientOrderId: string;
@@ -66,105 +57,28 @@ interface RiskSnapshot {
   recorder: { sent: number; dropped: number; unnamed: number };
 }
 
-interface RecorderSnapshot {
-  queueDepth: number;
-  written: number;
-  unmatched: number;
-  refused: number;
-  degraded: boolean;
-}
+let bot: CrashHarness;
 
-let dir: string;
-let configFile: string;
-let socket: string;
-let journal: string;
-let killSwitchFile: string;
-let child: ChildProcess | undefined;
-let admin: AdminClient | undefined;
-const emulators: RunningVenue[] = [];
-let stderr = '';
-
-function start(): Promise<void> {
-  stderr = '';
-  const proc = startCli(['start', '--config', configFile], cleanEnv());
-  child = proc;
-  proc.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr += t));
-  let out = '';
-  proc.stdout!.setEncoding('utf8');
-  return new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 60 s; stdout:\n${out.slice(-3000)}\nstderr:\n${stderr}`)), 60_000);
-    proc.stdout!.on('data', (chunk: string) => {
-      out += chunk;
-      if (out.includes('bot4 started')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    proc.once('close', (code) => reject(new Error(`bot4 start exited early with ${code}:\n${out.slice(-3000)}\n${stderr}`)));
-  }).then(async () => {
-    admin = await AdminClient.connect(socket);
-  });
-}
-
-/** The crash: no shutdown, no flush, no journal close. */
-async function crash(): Promise<void> {
-  admin?.close();
-  admin = undefined;
-  const proc = child!;
-  const closed = once(proc, 'close');
-  proc.kill('SIGKILL');
-  await closed;
-  child = undefined;
-}
-
-async function until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 45_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await probe();
-  while (!ok(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 3000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-    last = await probe();
-  }
-  return last;
-}
-
-const status = () => admin!.call<Status>('status');
-const snapshot = async <T>(path: string): Promise<T> => (await admin!.call<Detail<T>>('actor.get', { path })).snapshot;
+const status = () => bot.admin.call<Status>('status');
+const snapshot = async <T>(path: string): Promise<T> => (await bot.admin.call<{ snapshot: T }>('actor.get', { path })).snapshot;
 const orderManager = () => snapshot<OrderManagerSnapshot>('root/execution/order-manager');
 const risk = () => snapshot<RiskSnapshot>('root/safety/risk');
-const recorder = () => snapshot<RecorderSnapshot>('root/execution/recorder');
+const recorder = () => recorderOf(bot.admin);
 const nonZero = (s: Status): Position[] => (s.positions ?? []).filter((p) => p.qty !== 0);
 const orderFields = (o: OpenOrder) => ({ clientOrderId: o.clientOrderId, strategy: o.strategy, intentId: o.intentId, venue: o.venue, instrument: o.instrument, side: o.side, price: o.price, qty: o.qty, cumQty: o.cumQty });
 const byId = (a: { clientOrderId: string }, b: { clientOrderId: string }) => a.clientOrderId.localeCompare(b.clientOrderId);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'bot4-crash-'));
-  // An initialised PGlite folder (a fresh one costs an initdb of 3-25 s): the database starts empty.
-  cpSync(await pgliteTemplate(), join(dir, 'pglite'), { recursive: true });
-  for (const [seed, basisBps] of [[21, 0], [22, 20]] as const) {
-    emulators.push(await startVenueEmulator({ fees: { maker: '0.0001', taker: '0.0001' }, market: { kind: 'simulated', seed, basisBps, commonFactor: { seed: 7, weight: 0.8 } } }));
-  }
-  const built = crashRecoveryConfigYaml(dir, emulators[0]!, emulators[1]!);
-  ({ socket, journal, killSwitchFile } = built);
-  configFile = join(dir, 'bot4.yaml');
-  writeFileSync(configFile, built.yaml);
+  bot = await CrashHarness.create();
 }, 90_000);
 
 afterAll(async () => {
-  admin?.close();
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child?.kill('SIGKILL'), 25_000);
-    await once(child, 'close');
-    clearTimeout(timer);
-  }
-  for (const e of emulators.splice(0)) await e.close();
-  rmSync(dir, { recursive: true, force: true });
+  await bot?.close();
 }, 60_000);
 
 describe('crash recovery from the database (bot4 start, SIGKILL, restart)', () => {
   it('open orders and positions come back from the database after a SIGKILL, the journal deleted', async () => {
-    await start();
+    await bot.start();
     const s0 = await orderManager();
     expect(s0.recovery).toMatchObject({ source: 'database', restoredOrders: 0, error: null });
     expect((await risk()).recovery).toMatchObject({ source: 'database', positions: 0, error: null });
@@ -172,7 +86,7 @@ describe('crash recovery from the database (bot4 start, SIGKILL, restart)', () =
     // Trade until the arbitrage holds positions and the market maker's quotes rest on A.
     await until('positions and resting quotes', status, (s) => nonZero(s).length >= 1 && (s.openOrders ?? []).some((o) => o.strategy === 1 && o.status === 'ACCEPTED'));
     // Freeze new orders (open ones stay, and PAUSED survives the restart too) and let the recorder catch up.
-    await admin!.call('mode.set', { mode: 'paused' });
+    await bot.admin.call('mode.set', { mode: 'paused' });
     let previous = '';
     const settled = await until(
       'the books and the recorder at rest',
@@ -195,9 +109,9 @@ describe('crash recovery from the database (bot4 start, SIGKILL, restart)', () =
     expect(openBefore.length).toBeGreaterThan(0);
     expect(positionsBefore.length).toBeGreaterThan(0);
 
-    await crash();
-    rmSync(journal);
-    await start();
+    await bot.crash();
+    rmSync(bot.journal);
+    await bot.start();
 
     // Before any new trade: the order manager adopted the open orders from the database, with their
     // strategy and fields (its status shows them until the restarted market maker cancels the quotes
@@ -220,23 +134,6 @@ describe('crash recovery from the database (bot4 start, SIGKILL, restart)', () =
     // The venue agrees: every restored order was matched with its listing, none had to be adopted from it.
     const reconciled = await until('reconciliation with both venues', orderManager, (s) => Object.values(s.reconciliation).every((r) => r === 'reconciled'));
     expect(reconciled.reconciliationSummary['1']).toMatchObject({ matched: openBefore.length, adoptedOwn: 0, missingOnVenue: 0 });
-    expect(existsSync(journal)).toBe(true);
+    expect(existsSync(bot.journal)).toBe(true);
   }, 150_000);
-
-  it('a HALTED latch survives SIGKILL and the loss of the kill switch state file', async () => {
-    const tripped = await admin!.call<{ state: string }>('killswitch.trip', { reason: 'crash e2e: trip before SIGKILL' });
-    expect(tripped.state).toBe('HALTED');
-    // The transition is in the database once the recorder has written it.
-    let written = -1;
-    await until('the recorder at rest after the trip', recorder, (r) => {
-      const done = r.queueDepth === 0 && r.written === written;
-      written = r.written;
-      return done;
-    });
-    await crash();
-    rmSync(killSwitchFile);
-    await start();
-    const s = await status();
-    expect(s.trading.state).toBe('HALTED');
-  }, 120_000);
 });

@@ -20,10 +20,12 @@ import {
 } from './cancel-all-progress.js';
 import { clientOrderId, orderIdFor, parseClientOrderId } from './client-order-id.js';
 import { parseOrderManagerConfig, type OrderManagerConfig } from './config.js';
+import { recoverOpenOrders, type OrderRecoveryReport } from './database-recovery.js';
 import { OrderJournal, replayJournal, type JournalLine } from './order-journal.js';
 import { gateRefusal } from './order-gate.js';
 import { OPEN_STATUSES, createOrder, isTerminalStatus, statusOf, type OrderEvent, type OrderStep } from './order-lifecycle.js';
 import { OrderStore, type Inflight, type ManagedOrder, type VenueOperation } from './order-store.js';
+import { RecorderCopy } from './recorder-copy.js';
 import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, type VenueErrorNotice } from './pipeline-messages.js';
 import { reconcile, type OwnOrderView, type VenueOpenOrder } from './reconcile.js';
 import { execStatusOfLifecycle, meaningOfReport } from './report-events.js';
@@ -108,6 +110,10 @@ interface State {
   venuePeers: Map<number, Outbox>;
   riskPeer: Outbox;
   reportPeers: Outbox[];
+  /** Copies for the database (`recorder_peer`); never in the way of the order path. */
+  recorder: RecorderCopy;
+  /** What the start-up recovery from the database found (database-recovery.ts). */
+  recovery: OrderRecoveryReport;
   policy: RetryPolicy;
   reconciliation: Map<number, VenueReconciliation>;
   requests: Map<string, SnapshotRequest>;
@@ -189,14 +195,30 @@ function sendCommand(state: State, ctx: Ctx, action: OrderAction, m: ManagedOrde
     c.qty = o.qty;
   }
   sendFrame(state, ctx, outbox, orderCommandCodec, c, `${ACTION_NAMES[action] ?? action} of order ${c.orderId}`);
+  state.recorder.command(c);
 }
 
-function toReportPeers(state: State, ctx: Ctx, report: ExecutionReport): void {
+/**
+ * An order adopted from the venue was never submitted by this process: the recorder gets the SUBMIT it
+ * missed (built from the record, sent only to the recorder) and the venue's acknowledgement.
+ */
+function recordAdopted(state: State, m: ManagedOrder): void {
+  const o = m.snapshot.context;
+  const c = state.command;
+  Object.assign(c, { action: OrderAction.SUBMIT, orderId: o.orderId, venue: o.venue, instrument: o.instrument, side: o.side, type: o.type, timeInForce: m.timeInForce, reduceOnly: m.reduceOnly, price: o.price, qty: o.qty, createdTsUs: nowUs() });
+  state.recorder.command(c);
+  state.recorder.report(reportFromRecord(state, m, ExecStatus.ACCEPTED, RejectReason.NONE));
+}
+
+/** `recorded` false: a refusal of an intent the venue never saw (see recorder-copy.ts). */
+function toReportPeers(state: State, ctx: Ctx, report: ExecutionReport, recorded = true): void {
   for (const peer of state.reportPeers) sendFrame(state, ctx, peer, executionReportCodec, report, `report of order ${report.orderId}`);
+  if (recorded) state.recorder.report(report);
 }
 
 function fillToPeers(state: State, ctx: Ctx, fill: Fill): void {
   for (const peer of state.reportPeers) sendFrame(state, ctx, peer, fillCodec, fill, `fill of order ${fill.orderId}`);
+  state.recorder.fill(fill);
   state.recentFills.push({ orderId: fill.orderId, venue: fill.venue, instrument: fill.instrument, side: fill.side === Side.BUY ? 'BUY' : 'SELL', qty: fill.qty, price: fill.price, fee: fill.fee, tradeId: fill.tradeId, atUs: fill.receiveTsUs });
   if (state.recentFills.length > RECENT_FILLS) state.recentFills.shift();
 }
@@ -226,7 +248,7 @@ function reportFromRecord(state: State, m: ManagedOrder, status: ExecStatus, rea
 function rejectIntent(state: State, ctx: Ctx, intent: OrderIntent, orderId: number, reason: RejectReason, status: ExecStatus = ExecStatus.REJECTED): void {
   const r = intentRejection(state.report, intent, orderId, reason, nowUs(), status);
   if (reason !== RejectReason.NONE) count(state.counters.denied, rejectReasonName(reason));
-  toReportPeers(state, ctx, r);
+  toReportPeers(state, ctx, r, false);
 }
 
 function notifyVenueError(state: State, ctx: Ctx, m: ManagedOrder, reason: RejectReason, operation: VenueOperation): void {
@@ -271,7 +293,7 @@ function trySubmit(state: State, ctx: Ctx, m: ManagedOrder): void {
     applyEvent(state, ctx, m, initial ? { type: 'DENY', reason: refusal } : { type: 'REJECT', reason: refusal });
     count(state.counters.denied, rejectReasonName(refusal));
     ctx.log.info({ orderId: o.orderId, reason: rejectReasonName(refusal), gate: tradingStateName(ctx.gate.read()) }, `order ${o.clientOrderId} denied by the trading gate: ${rejectReasonName(refusal)}`);
-    toReportPeers(state, ctx, reportFromRecord(state, m, ExecStatus.REJECTED, refusal));
+    toReportPeers(state, ctx, reportFromRecord(state, m, ExecStatus.REJECTED, refusal), !initial);
     return;
   }
   m.attempts++;
@@ -577,6 +599,7 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
     m.attempts = 1;
     applyEvent(state, ctx, m, { type: 'SUBMIT', tsUs: nowUs() });
     applyEvent(state, ctx, m, { type: 'ACCEPT', venueOrderId: a.venueOrderId });
+    recordAdopted(state, m);
     orphanFills.set(a.clientOrderId, []);
   }
   for (const u of plan.unknownFills) {
@@ -796,6 +819,8 @@ function status(state: State, ctx: Ctx) {
     cancelAll: state.cancelAll ? cancelAllSummary(state.cancelAll) : null,
     allCancelled: state.lastAllCancelled,
     journal: { file: ctx.config.journal_file, written: state.journal.written, replayedOrders: state.replayed.orders, skippedLines: state.replayed.skipped, problems: state.replayed.problems.slice(0, 10) },
+    recovery: state.recovery,
+    recorder: state.recorder.status(),
     positions: positionsOf(state),
     strategyRestarts: Object.fromEntries(state.cancelBelow),
     counters: { ...state.counters, externalFills: state.externalFills, orphanFills: state.orphanFills },
@@ -812,6 +837,14 @@ function positionsOf(state: State): Record<string, number> {
   return out;
 }
 
+function databaseNaming(config: OrderManagerConfig) {
+  return {
+    namespace: config.namespace,
+    venueIds: new Map(Object.entries(config.venue_names).map(([id, name]) => [name, Number(id)])),
+    instruments: new Map([...config.specs.values()].map((spec) => [spec.symbol, spec])),
+  };
+}
+
 /** Lines kept by the start-up compaction: every open order, and the newest finished ones. */
 function linesToKeep(lines: Map<number, JournalLine>, keepFinished: number): JournalLine[] {
   const all = [...lines.values()];
@@ -823,7 +856,7 @@ function linesToKeep(lines: Map<number, JournalLine>, keepFinished: number): Jou
 export default defineActor<OrderManagerConfig, State>({
   kind: 'order-manager',
   parseConfig: parseOrderManagerConfig,
-  init(ctx) {
+  async init(ctx) {
     const { config } = ctx;
     const venuePeers = new Map<number, Outbox>();
     for (const [venue, peer] of config.venueIds) {
@@ -840,9 +873,15 @@ export default defineActor<OrderManagerConfig, State>({
       reportPeers.push(outbox);
     }
 
+    const recorderPeer = config.recorder_peer ?? null;
+    const recorderOutbox = recorderPeer === null ? null : ctx.outboxes.get(recorderPeer);
+    if (recorderOutbox === undefined) throw new Error(`order-manager config: recorder_peer "${recorderPeer}" is not wired (sends: [${[...ctx.outboxes.keys()].join(', ')}])`);
+
     const replay = replayJournal(config.journal_file);
     for (const problem of replay.problems) ctx.log.warn(`journal: skipped ${problem}`);
-    const kept = linesToKeep(replay.lines, config.keep_finished_orders);
+    // Before any intent: orders the journal lacks (or holds older) come back from the database.
+    const recovered = await recoverOpenOrders(config.database_url, replay.lines, databaseNaming(config), ctx.log);
+    const kept = linesToKeep(recovered.lines, config.keep_finished_orders);
     const journal = new OrderJournal(config.journal_file, kept);
     const store = new OrderStore(journal, (instrument) => config.specs.get(instrument)?.stepSize ?? 1e-8);
     for (const line of kept) store.restore(line);
@@ -854,6 +893,8 @@ export default defineActor<OrderManagerConfig, State>({
       venuePeers,
       riskPeer,
       reportPeers,
+      recorder: new RecorderCopy(recorderOutbox),
+      recovery: recovered.report,
       policy: { baseBackoffMs: config.retry.base_backoff_ms, maxBackoffMs: config.retry.max_backoff_ms, maxAttempts: config.retry.max_attempts },
       reconciliation: new Map(),
       requests: new Map(),
@@ -942,6 +983,9 @@ export default defineActor<OrderManagerConfig, State>({
       allCancelled: state.lastAllCancelled,
       submits: state.counters.submits,
       fills: state.counters.fills,
+      reconciliationSummary: Object.fromEntries([...state.reconciliation].map(([venue, r]) => [venue, r.summary])),
+      recovery: state.recovery,
+      recorder: state.recorder.status(),
     };
   },
 

@@ -34,6 +34,19 @@ export const orderManagerConfigSchema = z.strictObject({
     .default({ base_backoff_ms: 250, max_backoff_ms: 30_000, max_attempts: 5 }),
   /** Period of the timer that fires timeouts and retries. */
   tick_ms: ms(5).default(100),
+  /**
+   * Injected by the runtime when the tree has a recorder (src/runtime/database.ts), never written in
+   * a config file: open orders the journal lacks are read back from here at start. Absent = no
+   * database recovery (journal and venue reconciliation only).
+   */
+  database_url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  /**
+   * The recorder that gets a copy of every SUBMIT, report and fill (so the `orders` and `fills` tables
+   * can be recovered from); injected by the runtime when the tree has one recorder. null = record nothing.
+   */
+  recorder_peer: z.string().min(1).nullable().optional(),
+  /** Venue id -> the venue's name in the database (the recorder's `venues`; injected with recorder_peer). */
+  venue_names: z.record(z.string().regex(/^[0-9]{1,5}$/, 'a venue id (0-65535)'), z.string().min(1)).default({}),
 });
 
 export type OrderManagerConfig = z.output<typeof orderManagerConfigSchema> & { specs: Map<number, InstrumentSpec>; venueIds: Map<number, string> };

@@ -196,6 +196,38 @@ export class Ledger {
     return entry;
   }
 
+  /**
+   * A position known from before a restart (a database snapshot): inventory at its cost basis, the
+   * realised PnL it had, and cash the difference, so that equity = deposits + realised + unrealised
+   * holds as before. Only into a market the ledger has not booked anything in yet.
+   */
+  restorePosition(venue: number, instrument: number, restored: { qty: number; avgPrice: number; realisedPnl: number }, tsUs: number): JournalEntry {
+    const spec = this.instruments.get(instrument);
+    if (!spec) throw new RangeError(`Ledger.restorePosition: unknown instrument ${instrument}`);
+    const key = `${venue}:${instrument}`;
+    if (this.positionsByKey.has(key)) throw new RangeError(`Ledger.restorePosition: venue ${venue} instrument ${instrument} already has a position here`);
+    const { avgPrice, realisedPnl } = restored;
+    if (![restored.qty, avgPrice, realisedPnl].every(Number.isFinite) || avgPrice < 0) {
+      throw new RangeError(`Ledger.restorePosition: qty, realisedPnl finite and avgPrice >= 0 needed, got ${JSON.stringify(restored)}`);
+    }
+    const qty = multipleOf(incrementCount(restored.qty, spec.stepSize), spec.stepSize);
+    const cost = qty * avgPrice;
+    const postings: Posting[] = [
+      { account: inventoryAccount(venue, instrument), units: qty, value: cost },
+      { account: realisedAccount(venue, instrument), units: -realisedPnl, value: -realisedPnl },
+      { account: cashAccount(venue, this.quoteAsset), units: realisedPnl - cost, value: realisedPnl - cost },
+    ];
+    const entry: JournalEntry = { id: `restore:${venue}:${instrument}`, tsUs, postings };
+    this.record(entry);
+    this.positionsByKey.set(key, { venue, instrument, qty, avgPrice: qty === 0 ? 0 : avgPrice, realisedPnl, fees: 0 });
+    return entry;
+  }
+
+  /** A fill already contained in a restored position: posting it again (a venue replay) does nothing. */
+  markFillPosted(venue: number, instrument: number, tradeId: number): void {
+    this.postedFills.add(`fill:${venue}:${instrument}:${tradeId}`);
+  }
+
   position(venue: number, instrument: number): Position {
     return this.positionsByKey.get(`${venue}:${instrument}`) ?? { venue, instrument, qty: 0, avgPrice: 0, realisedPnl: 0, fees: 0 };
   }

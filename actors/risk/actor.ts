@@ -18,6 +18,7 @@ import { orderIntentCodec } from '../../src/runtime/codec/orders.js';
 import { riskPanicCodec } from '../../src/runtime/codec/safety.js';
 import { nowUs } from '../../src/runtime/clock.js';
 import { compiledRoot } from '../../src/runtime/package-root.js';
+import { describeError } from '../../src/persistence/db-errors.js';
 import { orderIdFor } from '../order-manager/client-order-id.js';
 import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, parseVenueErrorNotice } from '../order-manager/pipeline-messages.js';
 import { controlType } from '../order-manager/venue-protocol.js';
@@ -28,6 +29,8 @@ import {
   type ApiErrorWindow, type DailyLossState, type DrawdownState, type PanicDescriptor,
 } from './breaches.js';
 import { parseRiskConfig, type RiskConfig } from './config.js';
+import { PositionRecorder } from './position-records.js';
+import { applyRestorePlan, loadPositionRecovery, planPositionRestore, type PositionRecoveryReport } from './position-recovery.js';
 import { newSubmitBucket, runPreTradeChecks, takeSubmitToken, type PreTradeContext, type TokenBucket } from './pre-trade-checks.js';
 import type { VarTaskInput, VarTaskResult } from './var-task.js';
 
@@ -78,6 +81,13 @@ interface State {
   varRunning: boolean;
   lastVar: { atMs: number; confidence: number; markets: string[]; samples: number; historical: VarTaskResult; monteCarlo: VarTaskResult } | { atMs: number; error: string } | null;
   lastTradingState: { state: string; seq: number } | null;
+  /** Snapshots of every position change for the recorder (`recorder_peer`). */
+  positionRecorder: PositionRecorder;
+  recovery: PositionRecoveryReport;
+  /** False while the positions of before a restart could not be read: every intent is refused. */
+  positionsKnown: boolean;
+  recoveryRunning: boolean;
+  startedAtMs: number;
   counters: {
     intents: number;
     approved: number;
@@ -170,6 +180,12 @@ function onIntent(state: State, ctx: Ctx, intent: OrderIntent, peer: string): vo
     send(state, ctx, state.orderManager, orderIntentCodec, intent, `intent ${orderId}`);
     return;
   }
+  if (!state.positionsKnown) {
+    // Positions of before the restart are unknown: limits and drawdown cannot be checked.
+    count(state.counters.rejected, rejectReasonName(RejectReason.NOT_RECONCILED));
+    rejectToStrategy(state, ctx, intent, orderId, RejectReason.NOT_RECONCILED, peer);
+    return;
+  }
   const now = nowUs();
   const key = keyOf(intent.venue, intent.instrument);
   const book = state.staleVenues.has(intent.venue) ? undefined : state.books.get(key);
@@ -235,6 +251,7 @@ function onFill(state: State, ctx: Ctx, fill: Fill): void {
   }
   if (posted === null) return;
   state.counters.fills++;
+  state.positionRecorder.send(state.ledger.position(fill.venue, fill.instrument), nowUs());
   const expected = state.openOrders.get(fill.orderId) ?? state.finishedExpected.get(fill.orderId);
   if (expected && expected.expectedPrice > 0) {
     const breach = slippageBreach(fill.side, expected.expectedPrice, fill.price, ctx.config.panics.max_slippage_bps, fill.venue, fill.instrument);
@@ -283,7 +300,10 @@ function watch(state: State, ctx: Ctx): void {
     const daily = dailyLossBreach(state.daily, equity, cfg.max_daily_loss);
     if (daily) breaches.push(daily);
   }
-  breaches.push(...stopLossBreaches(positions, mark, cfg.stop_loss_bps));
+  // A position restored at start has no mark until the first book arrives: the venue gets as long as a
+  // book may age (stale_quote_ms) before "cannot be valued" counts as stale quotes.
+  const warmingUp = nowMs - state.startedAtMs < cfg.stale_quote_ms;
+  breaches.push(...stopLossBreaches(positions, mark, cfg.stop_loss_bps).filter((b) => !(warmingUp && b.kind === PanicKind.STALE_QUOTES)));
   // Markets we are exposed in: an open position or an open order.
   const exposed = new Set(positions.map((p) => keyOf(p.venue, p.instrument)));
   for (const o of state.openOrders.values()) exposed.add(keyOf(o.venue, o.instrument));
@@ -441,20 +461,71 @@ function status(state: State, ctx: Ctx) {
     panicLimits: ctx.config.panics,
     panicsSent: state.panicsSent,
     lastVar: state.lastVar,
+    recovery: state.recovery,
+    positionsKnown: state.positionsKnown,
+    recorder: state.positionRecorder.status(),
     counters: state.counters,
+  };
+}
+
+/**
+ * Reads the newest snapshots and seeds the ledger. Unreachable: positions stay unknown and intents are
+ * refused; the `recovery` timer tries again, but only while no fill was booked meanwhile (a snapshot
+ * could then no longer be merged safely: restart risk once the database is back).
+ */
+async function restorePositions(state: State, ctx: Ctx): Promise<void> {
+  const url = ctx.config.database_url;
+  if (url === undefined || state.positionsKnown || state.recoveryRunning || state.counters.fills > 0) return;
+  state.recoveryRunning = true;
+  const started = Date.now();
+  const attempts = state.recovery.attempts + 1;
+  try {
+    const loaded = await loadPositionRecovery(url, nowUs() - ctx.config.recovery_fill_lookback_ms * 1000);
+    const plan = planPositionRestore(loaded.positions, loaded.fills, positionNaming(ctx.config));
+    if (state.counters.fills > 0) throw new Error('a fill was booked while the positions were read');
+    const { seeded, skipped } = applyRestorePlan(state.ledger, plan);
+    const problems = [...plan.problems, ...skipped];
+    for (const problem of problems) ctx.log.error(`position recovery: ${problem}`);
+    state.drawdown = newDrawdownState(equityAtEntry(state.ledger));
+    state.positionsKnown = true;
+    state.recovery = { source: 'database', positions: seeded, bookedFills: plan.bookedFills.length, problems, error: null, attempts, tookMs: Date.now() - started };
+    ctx.log.info({ positions: seeded }, `positions restored from the database: ${seeded.length} market(s), ${plan.bookedFills.length} recent fill(s) counted as booked`);
+  } catch (error) {
+    const why = describeError(error);
+    state.recovery = { ...state.recovery, source: 'unavailable', error: why, attempts, tookMs: Date.now() - started };
+    ctx.log.error({ err: error }, `position recovery FAILED (${why}): positions of before this start are unknown, every intent is refused (NOT_RECONCILED)`);
+  } finally {
+    state.recoveryRunning = false;
+  }
+}
+
+/** Equity with every position valued at its entry price: the drawdown peak to start from when no mark is known yet. */
+function equityAtEntry(ledger: Ledger): number {
+  let equity = ledger.cash();
+  for (const p of ledger.positions()) equity += p.qty * p.avgPrice;
+  return equity;
+}
+
+function positionNaming(config: RiskConfig) {
+  return {
+    venueIds: new Map(Object.entries(config.venue_names).map(([id, name]) => [name, Number(id)])),
+    instruments: new Map([...config.specs.values()].map((spec) => [spec.symbol, spec])),
   };
 }
 
 export default defineActor<RiskConfig, State>({
   kind: 'risk',
   parseConfig: parseRiskConfig,
-  init(ctx) {
+  async init(ctx) {
     const { config } = ctx;
     const need = (peer: string, field: string): Outbox => {
       const outbox = ctx.outboxes.get(peer);
       if (!outbox) throw new Error(`risk config: ${field} "${peer}" is not wired (sends: [${[...ctx.outboxes.keys()].join(', ')}])`);
       return outbox;
     };
+    const recorderPeer = config.recorder_peer ?? null;
+    const recorderOutbox = recorderPeer === null ? null : ctx.outboxes.get(recorderPeer);
+    if (recorderOutbox === undefined) throw new Error(`risk config: recorder_peer "${recorderPeer}" is not wired (sends: [${[...ctx.outboxes.keys()].join(', ')}])`);
     const ledger = new Ledger(config.quote_asset, [...config.specs.values()]);
     const startUs = nowUs();
     for (const [venue, amount] of config.deposits) ledger.deposit(venue, amount, startUs);
@@ -486,12 +557,21 @@ export default defineActor<RiskConfig, State>({
       varRunning: false,
       lastVar: null,
       lastTradingState: null,
+      positionRecorder: new PositionRecorder(recorderOutbox, {
+        venueNames: new Map(Object.entries(config.venue_names).map(([id, name]) => [Number(id), name])),
+        instrumentNames: new Map([...config.specs.values()].map((spec) => [spec.id, spec.symbol])),
+      }),
+      recovery: { source: config.database_url === undefined ? 'none' : 'unavailable', positions: [], bookedFills: 0, problems: [], error: null, attempts: 0, tookMs: 0 },
+      positionsKnown: config.database_url === undefined,
+      recoveryRunning: false,
+      startedAtMs: Date.now(),
       counters: {
         intents: 0, approved: 0, rejected: {}, duplicateIntents: 0, badIntents: 0, reports: 0, fills: 0, badFills: 0, books: 0, trades: 0,
         venueErrors: 0, cancelRaces: 0, cancelsForwarded: 0, ringFull: {}, ignoredFrames: 0, badControl: 0,
       },
     };
-    ctx.log.info({ instruments: config.specs.size, capital: Object.fromEntries(config.deposits) }, `risk monitor up: equity ${ledger.cash()} ${config.quote_asset}`);
+    await restorePositions(state, ctx);
+    ctx.log.info({ instruments: config.specs.size, capital: Object.fromEntries(config.deposits), recovery: state.recovery.source }, `risk monitor up: equity at entry prices ${equityAtEntry(ledger)} ${config.quote_asset}`);
     return state;
   },
 
@@ -541,6 +621,7 @@ export default defineActor<RiskConfig, State>({
     watch: { everyMs: (config) => config.watch_ms, run: watch },
     sample: { everyMs: (config) => config.var.sample_ms, run: sample },
     var: { everyMs: (config) => config.var.every_ms, run: computeVar },
+    recovery: { everyMs: (config) => config.recovery_retry_ms, run: restorePositions },
   },
 
   control: {
@@ -560,6 +641,9 @@ export default defineActor<RiskConfig, State>({
       rejected: state.counters.rejected,
       panics: state.panicsSent.length,
       lastVarAtMs: state.lastVar?.atMs ?? null,
+      positionsKnown: state.positionsKnown,
+      recovery: { source: state.recovery.source, positions: state.recovery.positions.length, error: state.recovery.error },
+      recorder: state.positionRecorder.status(),
     };
   },
 

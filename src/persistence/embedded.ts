@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
@@ -53,8 +54,10 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
       lock = acquireDirLock(`${dataDir}.lock`);
     }
     db = await PGlite.create(inMemory ? undefined : dataDir);
-    const server = options.socketDir
-      ? new PGLiteSocketServer({ db, path: join(mkdirp(options.socketDir), `.s.PGSQL.${port}`), maxConnections })
+    const socketPath = options.socketDir ? join(mkdirp(options.socketDir), `.s.PGSQL.${port}`) : undefined;
+    if (socketPath) await removeStaleSocket(socketPath);
+    const server = socketPath
+      ? new PGLiteSocketServer({ db, path: socketPath, maxConnections })
       : new PGLiteSocketServer({ db, host: options.host ?? '127.0.0.1', port, maxConnections });
     await server.start();
 
@@ -83,6 +86,24 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
     lock?.release();
     throw new Error(`embedded database (${dataDir}) failed to start: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * A process killed while serving (SIGKILL, a power cut) leaves its socket file behind, and listening
+ * on it fails with EADDRINUSE. A socket nobody answers on is removed; one a live server answers on is
+ * left alone (starting then fails, naming the path, as it should).
+ */
+async function removeStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const answered = await new Promise<boolean>((done) => {
+    const probe = connect(path);
+    probe.once('connect', () => {
+      probe.destroy();
+      done(true);
+    });
+    probe.once('error', () => done(false));
+  });
+  if (!answered) unlinkSync(path);
 }
 
 function mkdirp(dir: string): string {

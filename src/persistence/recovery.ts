@@ -1,9 +1,12 @@
-import { timestampUs, toSafeInteger, type Queryable } from './db.js';
+import { timestampUs, toSafeInteger, usToTimestamp, type Queryable } from './db.js';
 import { OPEN_ORDER_STATUSES, type RecordOf } from './records.js';
 
 export type RecoveredOrder = Omit<RecordOf<'order_update'>, 'kind'>;
 export type RecoveredPosition = Omit<RecordOf<'position'>, 'kind'>;
 export type KillSwitchLatch = Omit<RecordOf<'kill_switch'>, 'kind'>;
+export type RecoveredFill = Omit<RecordOf<'fill'>, 'kind'>;
+/** A fill's identity: what a ledger that books fills once needs to know was already booked. */
+export type RecoveredFillKey = Pick<RecordOf<'fill'>, 'venue' | 'instrument' | 'tradeId'>;
 
 export interface RecoveredState {
   openOrders: RecoveredOrder[];
@@ -58,6 +61,38 @@ export async function loadLatestPositions(db: Queryable): Promise<RecoveredPosit
     avgPrice: row.avg_price,
     realizedPnl: row.realized_pnl,
   }));
+}
+
+/** The fills of some orders (the order manager rebuilds an order it adopts from the database with them). */
+export async function loadFillsOfOrders(db: Queryable, orderIds: readonly number[]): Promise<RecoveredFill[]> {
+  if (orderIds.length === 0) return [];
+  const result = await db.query(
+    `SELECT venue, trade_id, order_id::text AS order_id, instrument, side, price, qty, fee, liquidity, ${timestampUs('ts')} AS ts_us
+       FROM fills WHERE order_id = ANY($1::bigint[]) ORDER BY order_id, ts, trade_id`,
+    [orderIds.map(String)],
+  );
+  return result.rows.map((row) => ({
+    venue: row.venue,
+    tradeId: row.trade_id,
+    orderId: toSafeInteger(row.order_id, 'fills.order_id'),
+    instrument: row.instrument,
+    side: row.side,
+    price: row.price,
+    qty: row.qty,
+    fee: row.fee,
+    liquidity: row.liquidity,
+    tsUs: toSafeInteger(row.ts_us, 'fills.ts'),
+  }));
+}
+
+/**
+ * Fills whose venue time is at or after `sinceUs`: after a restart the order manager's reconciliation
+ * passes on the venue's recent fills it has no record of, and risk, whose positions come back from
+ * snapshots that already hold these fills, must not book them a second time.
+ */
+export async function loadFillKeysSince(db: Queryable, sinceUs: number): Promise<RecoveredFillKey[]> {
+  const result = await db.query(`SELECT venue, instrument, trade_id FROM fills WHERE ts >= $1::timestamptz ORDER BY venue, trade_id`, [usToTimestamp(sinceUs)]);
+  return result.rows.map((row) => ({ venue: row.venue, instrument: row.instrument, tradeId: row.trade_id }));
 }
 
 /**

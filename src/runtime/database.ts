@@ -1,8 +1,9 @@
 /**
  * The runtime's database, around the supervision tree (docs/persistence.md, "Runtime database"):
  *
- * 1. Only when an actor of the tree needs one (DATABASE_ACTOR_KINDS: the recorder); otherwise nothing
- *    starts and nothing is recovered from a database.
+ * 1. Only when the tree has a recorder (the one writer); otherwise nothing starts and nothing is
+ *    recovered from a database: without a recorder nothing keeps the database current, and recovering
+ *    from a stale one would be worse than starting from the journal and the venues.
  * 2. Without a URL (no DATABASE_URL), the embedded PGlite server starts on a Unix socket in a 0700
  *    folder next to its data folder (`database.data_dir`, default data/pglite); with one, that server.
  * 3. Migrations run; the report is logged.
@@ -10,9 +11,11 @@
  *    kill switch's state file (src/runtime/kill-switch-latch-recovery.ts) before any actor starts. A
  *    database that cannot be reached or migrated latches HALTED instead: trading never starts on a
  *    latch nobody could check.
- * 5. The tree is rewritten: every database actor gets `database_url` (and the kill switch's
- *    `kill_switch_state_file`) in its config, and the kill switch sends to every database actor, so
- *    its transitions reach the database.
+ * 5. The tree is rewritten: every database actor (recorder, order manager, risk) gets `database_url`
+ *    (the recorder also the kill switch's `kill_switch_state_file`) in its config; the kill switch sends
+ *    to the recorder, so its transitions reach the database; the order manager and risk get
+ *    `recorder_peer` and `venue_names` (the recorder's `venues`) and send to it, so what they must find
+ *    again after a crash (orders, fills, positions) is recorded without YAML wiring.
  * 6. `stop()`, after the tree has stopped, stops the embedded server.
  *
  * The URL may carry a password: its password and any `password=` parameter are registered with the
@@ -31,7 +34,11 @@ import { packageRoot } from './package-root.js';
 import type { ActorNodeSpec, SupervisorNodeSpec, TreeNodeSpec } from './supervision/tree-spec.js';
 
 /** Actor kinds that write to or read from the database; the runtime injects `database_url` into them. */
-export const DATABASE_ACTOR_KINDS: ReadonlySet<string> = new Set(['recorder']);
+export const DATABASE_ACTOR_KINDS: ReadonlySet<string> = new Set(['recorder', 'order-manager', 'risk']);
+/** The kind that writes the database: a tree gets a database only when it has one. */
+export const RECORDER_KIND = 'recorder';
+/** Kinds that send the recorder what they must recover after a crash (`recorder_peer`, `venue_names`). */
+export const RECORDING_KINDS: ReadonlySet<string> = new Set(['order-manager', 'risk']);
 const KILL_SWITCH_KIND = 'kill-switch';
 const DEFAULT_KILL_SWITCH_STATE_FILE = 'data/kill-switch.json';
 
@@ -59,10 +66,9 @@ export function databaseActors(tree: TreeNodeSpec): ActorNodeSpec[] {
   return actorsOf(tree).filter((a) => DATABASE_ACTOR_KINDS.has(a.kind));
 }
 
-/** Steps 1-5 above; null when no actor of the tree needs a database. */
+/** Steps 1-5 above; null when the tree has no recorder. */
 export async function openRuntimeDatabase(tree: SupervisorNodeSpec, options: RuntimeDatabaseOptions, logger: Logger): Promise<RuntimeDatabase | null> {
-  const users = databaseActors(tree);
-  if (users.length === 0) return null;
+  if (!actorsOf(tree).some((a) => a.kind === RECORDER_KIND)) return null;
   const log = logger.child({ path: 'supervisor/database' });
   if (options.url) registerUrlSecrets(options.url, options.addSecret);
 
@@ -112,26 +118,34 @@ export async function openRuntimeDatabase(tree: SupervisorNodeSpec, options: Run
   };
 }
 
-/** Injects the URL (and the kill switch's state file) into database actors and makes the kill switch send to them. */
+/**
+ * Injects the URL into database actors (and the kill switch's state file into the recorder), makes the
+ * kill switch send to the recorders, and wires the order manager and risk to the recorder: a config
+ * that names `recorder_peer` itself (a peer, or null for "record nothing") is left as written.
+ */
 export function wireDatabaseActors(tree: SupervisorNodeSpec, connectionString: string): SupervisorNodeSpec {
-  const users = databaseActors(tree).map((a) => a.name);
+  const recorders = actorsOf(tree).filter((a) => a.kind === RECORDER_KIND);
   const killSwitch = actorsOf(tree).find((a) => a.kind === KILL_SWITCH_KIND);
+  // With several recorders the runtime cannot know which one keeps the orders: the YAML must say.
+  const recorder = recorders.length === 1 ? recorders[0] : undefined;
   const rewrite = (node: TreeNodeSpec): TreeNodeSpec => {
     if (node.type === 'supervisor') return { ...node, children: node.children.map(rewrite) };
-    if (DATABASE_ACTOR_KINDS.has(node.kind)) {
-      return {
-        ...node,
-        config: {
-          ...(killSwitch ? { kill_switch_state_file: stateFileOf(killSwitch) } : {}),
-          ...node.config,
-          database_url: connectionString,
-        },
-      };
-    }
-    if (node.kind === KILL_SWITCH_KIND) return { ...node, sends: [...new Set([...node.sends, ...users])] };
-    return node;
+    if (node.kind === KILL_SWITCH_KIND) return { ...node, sends: [...new Set([...node.sends, ...recorders.map((r) => r.name)])] };
+    if (!DATABASE_ACTOR_KINDS.has(node.kind)) return node;
+    const config = { ...node.config, database_url: connectionString };
+    if (node.kind === RECORDER_KIND) return { ...node, config: { ...(killSwitch ? { kill_switch_state_file: stateFileOf(killSwitch) } : {}), ...config } };
+    if (!RECORDING_KINDS.has(node.kind) || recorder === undefined || 'recorder_peer' in node.config) return { ...node, config };
+    return {
+      ...node,
+      sends: [...new Set([...node.sends, recorder.name])],
+      config: { venue_names: recorderVenues(recorder), ...config, recorder_peer: recorder.name },
+    };
   };
   return rewrite(tree) as SupervisorNodeSpec;
+}
+
+function recorderVenues(recorder: ActorNodeSpec): unknown {
+  return (recorder.config as { venues?: unknown }).venues ?? {};
 }
 
 /**

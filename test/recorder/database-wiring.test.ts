@@ -37,6 +37,31 @@ describe('runtime database wiring', () => {
     expect(databaseActors(wired).map((a) => a.name)).toEqual(['recorder']);
   });
 
+  it('wires the order manager and risk to the recorder (URL, recorder_peer, venue names, a ring) unless they name their own', () => {
+    const spec = parseTreeSpec({
+      name: 'root',
+      strategy: 'one_for_one',
+      children: [
+        { name: 'order-manager', actor: 'order-manager', sends: ['listener'], config: { venues: { '1': 'listener' } } },
+        { name: 'risk', actor: 'risk', sends: ['listener'], config: { recorder_peer: null } },
+        { name: 'listener', actor: 'frame-recorder' },
+        { name: 'rec', actor: 'recorder', config: { venues: { '1': 'venue-a' }, instruments: [{ id: 1, symbol: 'A/B' }] } },
+      ],
+    });
+    const wired = wireDatabaseActors(spec, 'postgresql://x@/db?host=/tmp');
+    expect(actor(wired, 'order-manager').sends).toEqual(['listener', 'rec']);
+    expect(actor(wired, 'order-manager').config).toMatchObject({ database_url: 'postgresql://x@/db?host=/tmp', recorder_peer: 'rec', venue_names: { '1': 'venue-a' }, venues: { '1': 'listener' } });
+    // risk said "record nothing": it still reads the database at start, and sends nothing new
+    expect(actor(wired, 'risk').sends).toEqual(['listener']);
+    expect(actor(wired, 'risk').config).toEqual({ recorder_peer: null, database_url: 'postgresql://x@/db?host=/tmp' });
+    expect(databaseActors(wired).map((a) => a.name)).toEqual(['order-manager', 'risk', 'rec']);
+  });
+
+  it('starts no database for a tree whose database actors have no recorder (nothing would keep it current)', async () => {
+    const spec = parseTreeSpec({ name: 'root', strategy: 'one_for_one', children: [{ name: 'risk', actor: 'risk' }] });
+    expect(await openRuntimeDatabase(spec, {}, pino({ level: 'silent' }))).toBeNull();
+  });
+
   it('starts no database for a tree without a database actor', async () => {
     expect(await openRuntimeDatabase(tree(false), {}, pino({ level: 'silent' }))).toBeNull();
   });

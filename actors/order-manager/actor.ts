@@ -18,9 +18,10 @@ import {
   onConfirmationSnapshot, startCancelAll, summary as cancelAllSummary, venuesToConfirm, venuesToResend,
   type CancelAllProgress, type CancelAllTrigger,
 } from './cancel-all-progress.js';
-import { clientOrderId, orderIdFor, parseClientOrderId } from './client-order-id.js';
+import { FLATTEN_STRATEGY_ID, clientOrderId, orderIdFor, parseClientOrderId } from './client-order-id.js';
 import { parseOrderManagerConfig, type OrderManagerConfig } from './config.js';
 import { recoverOpenOrders, type OrderRecoveryReport } from './database-recovery.js';
+import { planFlatten, settleFlatten, startFlatten, type FlattenProgress } from './flatten.js';
 import { OrderJournal, replayJournal, type JournalLine } from './order-journal.js';
 import { gateRefusal } from './order-gate.js';
 import { OPEN_STATUSES, createOrder, isTerminalStatus, statusOf, type OrderEvent, type OrderStep } from './order-lifecycle.js';
@@ -127,6 +128,8 @@ interface State {
   recentFills: RecentFill[];
   cancelAll: CancelAllProgress | null;
   lastAllCancelled: ReturnType<typeof cancelAllSummary> | null;
+  /** Closing our positions after a halt's cancel-all (kill switch flatten_on_halt; flatten.ts). */
+  flatten: FlattenProgress | null;
   lastTradingState: { state: string; seq: number } | null;
   /** Strategy id -> its first intentId of the running incarnation: older open orders are cancelled. */
   cancelBelow: Map<number, number>;
@@ -274,6 +277,7 @@ function applyEvent(state: State, ctx: Ctx, m: ManagedOrder, event: OrderEvent):
     state.cancelAll.awaiting.delete(step.order.orderId);
     progressCancelAll(state, ctx);
   }
+  if (state.flatten !== null && step.order.strategy === FLATTEN_STRATEGY_ID && !OPEN_STATUSES.has(step.status)) progressFlatten(state, ctx);
   return step;
 }
 
@@ -285,7 +289,8 @@ function reconciled(state: State, venue: number): boolean {
 function trySubmit(state: State, ctx: Ctx, m: ManagedOrder): void {
   const o = m.snapshot.context;
   const open = state.store.openQty(o.venue, o.instrument, o.orderId);
-  const refusal = gateRefusal(ctx.gate.read(), { side: o.side, qty: o.qty, reduceOnly: m.reduceOnly }, state.store.position(o.venue, o.instrument), open.buy, open.sell);
+  const order = { side: o.side, qty: o.qty, reduceOnly: m.reduceOnly, flatten: o.strategy === FLATTEN_STRATEGY_ID };
+  const refusal = gateRefusal(ctx.gate.read(), order, state.store.position(o.venue, o.instrument), open.buy, open.sell, ctx.gate.flattenPermitted());
   const initial = statusOf(m.snapshot) === 'INITIALIZED';
   if (refusal !== RejectReason.NONE) {
     m.inflight = null;
@@ -529,6 +534,56 @@ function onCancelAllSnapshot(state: State, ctx: Ctx, snapshot: { venue: number; 
   state.lastAllCancelled = done;
   ctx.emit('orders.all-cancelled', done);
   ctx.log.warn(done, `cancel-all (${p.trigger}) confirmed: ${p.cancelledOrders} order(s) of ours cancelled, no open order on any venue (${done.tookMs} ms)`);
+  if (p.trigger === 'halt' && ctx.gate.flattenPermitted()) beginFlatten(state, ctx, p.seq);
+}
+
+// ---- flatten on halt ---------------------------------------------------------------------------
+
+/** One reduce-only market order per market our fills left a position on (flatten.ts). */
+function beginFlatten(state: State, ctx: Ctx, seq: number): void {
+  const plan = planFlatten(state.store.positionList(), (instrument) => ctx.config.specs.get(instrument));
+  let intentId = 0;
+  for (const m of state.store.values()) {
+    const o = m.snapshot.context;
+    if (o.strategy === FLATTEN_STRATEGY_ID) intentId = Math.max(intentId, o.intentId);
+  }
+  const sent: ManagedOrder[] = [];
+  for (const order of plan.orders) {
+    if (!state.venuePeers.has(order.venue)) continue;
+    intentId++;
+    const spec = ctx.config.specs.get(order.instrument)!;
+    const m = state.store.add(
+      createOrder({
+        orderId: orderIdFor(FLATTEN_STRATEGY_ID, intentId),
+        clientOrderId: clientOrderId(ctx.config.namespace, FLATTEN_STRATEGY_ID, intentId),
+        strategy: FLATTEN_STRATEGY_ID, intentId, venue: order.venue, instrument: order.instrument,
+        side: order.side, type: OrderType.MARKET, price: 0, qty: order.qty, stepSize: spec.stepSize,
+      }),
+      { timeInForce: TimeInForce.IOC, reduceOnly: 1, expectedPrice: 0 },
+    );
+    sent.push(m);
+  }
+  state.flatten = startFlatten(seq, Date.now(), sent.map((m) => m.snapshot.context.orderId), plan.dust);
+  const what = plan.orders.map((o) => `${o.side === Side.BUY ? 'buy' : 'sell'} ${o.qty} of instrument ${o.instrument} on venue ${o.venue}`);
+  ctx.log.warn({ seq, orders: what, dust: plan.dust }, sent.length > 0 ? `flatten on halt: ${what.join('; ')}` : 'flatten on halt: no position to close');
+  if (plan.dust.length > 0) ctx.log.warn({ dust: plan.dust }, `flatten on halt: ${plan.dust.length} position(s) below the minimum order size stay open`);
+  for (const m of sent) trySubmit(state, ctx, m);
+  progressFlatten(state, ctx);
+}
+
+function progressFlatten(state: State, ctx: Ctx): void {
+  const f = state.flatten;
+  if (!f || f.doneAtMs !== null) return;
+  const stillOpen = (orderId: number): boolean => {
+    const m = state.store.get(orderId);
+    return m !== undefined && OPEN_STATUSES.has(statusOf(m.snapshot));
+  };
+  const tried = f.orderIds.map((id) => state.store.get(id)?.snapshot.context).filter((o) => o !== undefined);
+  const positionsNow = tried.map((o) => ({ venue: o.venue, instrument: o.instrument, qty: state.store.position(o.venue, o.instrument) }));
+  if (!settleFlatten(f, stillOpen, positionsNow, Date.now())) return;
+  ctx.emit('orders.flattened', { seq: f.seq, orders: f.orderIds.length, leftOver: f.leftOver, dust: f.dust, tookMs: f.doneAtMs! - f.startedAtMs });
+  if (f.leftOver.length === 0) ctx.log.warn({ seq: f.seq, tookMs: f.doneAtMs! - f.startedAtMs }, `flatten on halt done: ${f.orderIds.length} order(s), every position they were for is flat`);
+  else ctx.log.error({ seq: f.seq, leftOver: f.leftOver }, `flatten on halt finished with positions left open: ${f.leftOver.map((x) => `${x.qty} of instrument ${x.instrument} on venue ${x.venue}`).join('; ')} (see the order reports for why)`);
 }
 
 // ---- reconciliation ----------------------------------------------------------------------------
@@ -818,6 +873,7 @@ function status(state: State, ctx: Ctx) {
     heldIntents: state.held.length,
     cancelAll: state.cancelAll ? cancelAllSummary(state.cancelAll) : null,
     allCancelled: state.lastAllCancelled,
+    flatten: state.flatten,
     journal: { file: ctx.config.journal_file, written: state.journal.written, replayedOrders: state.replayed.orders, skippedLines: state.replayed.skipped, problems: state.replayed.problems.slice(0, 10) },
     recovery: state.recovery,
     recorder: state.recorder.status(),
@@ -907,6 +963,7 @@ export default defineActor<OrderManagerConfig, State>({
       recentFills: [],
       cancelAll: null,
       lastAllCancelled: null,
+      flatten: null,
       lastTradingState: null,
       cancelBelow: new Map(),
       counters: {
@@ -981,6 +1038,7 @@ export default defineActor<OrderManagerConfig, State>({
       heldIntents: state.held.length,
       cancelAll: state.cancelAll ? { trigger: state.cancelAll.trigger, done: state.cancelAll.doneAtMs !== null, awaiting: state.cancelAll.awaiting.size } : null,
       allCancelled: state.lastAllCancelled,
+      flatten: state.flatten,
       submits: state.counters.submits,
       fills: state.counters.fills,
       reconciliationSummary: Object.fromEntries([...state.reconciliation].map(([venue, r]) => [venue, r.summary])),

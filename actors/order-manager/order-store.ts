@@ -113,6 +113,17 @@ export class OrderStore {
     return this.positions.get(marketKeyOf(venue, instrument)) ?? 0;
   }
 
+  /** Every market with a position our fills built (flat ones left out). */
+  positionList(): { venue: number; instrument: number; qty: number }[] {
+    const list: { venue: number; instrument: number; qty: number }[] = [];
+    for (const [key, qty] of this.positions) {
+      if (qty === 0) continue;
+      const [venue, instrument] = key.split(':').map(Number) as [number, number];
+      list.push({ venue, instrument, qty });
+    }
+    return list;
+  }
+
   /** Remaining quantity of our open orders on one market, per side, leaving out `except`. */
   openQty(venue: number, instrument: number, except: number): { buy: number; sell: number } {
     let buy = 0;

@@ -43,4 +43,27 @@ describe('trading gate word', () => {
     expect(writer.read()).toBe(TradingState.HALTED);
     expect(writer.isShuttingDown()).toBe(true);
   });
+
+  it('carries the flatten permit only while HALTED by the kill switch: never in another state, on shutdown or after a force-halt', () => {
+    const sab = createTradingGate();
+    const writer = new TradingGateWriter(sab);
+    const reader = new TradingGate(sab);
+    writer.renewLease(10_000);
+    writer.set(TradingState.ACTIVE, true);
+    expect(reader.flattenPermitted()).toBe(false);
+    writer.set(TradingState.HALTED, false);
+    expect(reader.flattenPermitted()).toBe(false);
+    writer.set(TradingState.HALTED, true);
+    expect(reader.flattenPermitted()).toBe(true);
+    writer.set(TradingState.REDUCING, true);
+    expect(reader.flattenPermitted()).toBe(false);
+    writer.set(TradingState.HALTED, true);
+    forceHalt(sab);
+    expect(reader.flattenPermitted()).toBe(false);
+    writer.set(TradingState.HALTED, true);
+    closeForShutdown(sab);
+    expect(reader.flattenPermitted()).toBe(false);
+    writer.set(TradingState.HALTED, true);
+    expect(reader.flattenPermitted()).toBe(false);
+  });
 });

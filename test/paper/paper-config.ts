@@ -59,7 +59,12 @@ const exchange = (name: string, venue: number, urls: PaperVenueUrls, marketPeers
   ],
 });
 
-export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrls): { yaml: string; socket: string } {
+export interface PaperOptions {
+  /** The kill switch's flatten_on_halt: on HALTED, close our positions with reduce-only market orders. */
+  flattenOnHalt?: boolean;
+}
+
+export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrls, options: PaperOptions = {}): { yaml: string; socket: string } {
   const socket = join(dir, 'run', 'bot4.sock');
   const config = {
     runtime: { seed: 5, shutdown_deadline_ms: 20_000 },
@@ -74,7 +79,7 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
           name: 'safety',
           strategy: 'one_for_all',
           children: [
-            { name: 'kill-switch', actor: 'kill-switch', sends: ['order-manager', 'exchange-a', 'exchange-b', 'risk'], config: { state_file: join(dir, 'kill-switch.json') } },
+            { name: 'kill-switch', actor: 'kill-switch', sends: ['order-manager', 'exchange-a', 'exchange-b', 'risk'], config: { state_file: join(dir, 'kill-switch.json'), flatten_on_halt: options.flattenOnHalt ?? false } },
             {
               name: 'risk',
               actor: 'risk',

@@ -99,11 +99,24 @@ describe('bot4 venue with a plain ccxt client', () => {
     const trades = await exchange.fetchMyTrades('BTC/USDT');
     expect(trades.map((t) => t.order)).toEqual(trades.map(() => fill.id));
 
+    // The WebSocket half of the docs' script: ccxt.pro with the two ws URLs.
+    const pro = new ccxt.pro.binance({
+      apiKey, secret, httpAgent: new Agent(),
+      urls: { api: { public: `http://127.0.0.1:${port}/api/v3`, private: `http://127.0.0.1:${port}/api/v3`, ws: { spot: `ws://127.0.0.1:${port}/stream/ws`, 'ws-api': { spot: `ws://127.0.0.1:${port}/ws-api/v3` } } } },
+      options: { fetchCurrencies: false, fetchMargins: false, fetchMarkets: { types: ['spot'] } },
+    });
+    try {
+      await pro.loadMarkets();
+      expect((await pro.watchOrderBook('BTC/USDT')).asks.length).toBeGreaterThan(0);
+    } finally {
+      await pro.close();
+    }
+
     child!.kill('SIGTERM');
     expect(await exited).toBe(0);
   });
 
-  it('runs from --config FILE (accounts with secretEnv, fees, faults) and prints the documented default otherwise', async () => {
+  it('runs from --config FILE (accounts with secretEnv or secret, fees, faults), never printing a secret', async () => {
     const file = join(dir, 'venue.yaml');
     writeFileSync(
       file,

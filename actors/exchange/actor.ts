@@ -20,7 +20,7 @@ import { StaleDetector } from './stale-detector.js';
 import { UserStream } from './user-stream.js';
 import { VenueHealth } from './venue-health.js';
 import { onReconcileControl, type ReconcileDeps } from './venue-reconcile.js';
-import { createVenueClient, marketStreamUrl, speaksBinanceMarketProtocol, type VenueClient } from './venue-client.js';
+import { createVenueClient, marketStreamUrl, type VenueClient } from './venue-client.js';
 
 /**
  * The exchange actor: one per venue (docs/exchange-actor.md). Market data in (WebSocket
@@ -219,9 +219,6 @@ export default defineActor<ExchangeConfig, State>({
   parseConfig: parseExchangeConfig,
   async init(ctx) {
     const { config } = ctx;
-    if (!speaksBinanceMarketProtocol(config.exchange)) {
-      throw new Error(`exchange config: exchange "${config.exchange}": market data is implemented for Binance-protocol venues only (binance, binanceus, the emulator); see docs/exchange-actor.md`);
-    }
     const credentials = resolveCredentials(config, process.env, { apiKey: DEFAULT_API_KEY, secret: DEFAULT_API_SECRET });
     const client = createVenueClient(config, credentials);
     const healthStats = new VenueHealth();

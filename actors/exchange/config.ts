@@ -12,6 +12,12 @@ const backoffSchema = z.strictObject({
   jitter: z.number().min(0).max(1),
 });
 
+/**
+ * ccxt ids whose market streams speak Binance's depth-diff protocol, the only ones the
+ * market feed (market-feed.ts) can read (docs/exchange-actor.md, "raw diffs, not watchOrderBook").
+ */
+export const MARKET_DATA_EXCHANGES: readonly string[] = ['binance', 'binanceus'];
+
 const peerList = z.array(z.string().min(1)).optional();
 
 export const exchangeConfigSchema = z
@@ -61,6 +67,15 @@ export const exchangeConfigSchema = z
     });
     for (const key of ['reconnect', 'rate_limit_backoff'] as const) {
       if (config[key].max_ms < config[key].min_ms) ctx.addIssue({ code: 'custom', path: [key, 'max_ms'], message: 'must be >= min_ms' });
+    }
+    if (!MARKET_DATA_EXCHANGES.includes(config.exchange)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['exchange'],
+        message: `"${config.exchange}" is not supported: market data is implemented for Binance-protocol venues only (${MARKET_DATA_EXCHANGES.join(', ')}, or the local emulator); see docs/exchange-actor.md`,
+      });
+    } else if (config.emulator && config.exchange !== 'binance') {
+      ctx.addIssue({ code: 'custom', path: ['exchange'], message: `the emulator speaks Binance spot: with emulator set, exchange must be "binance", got "${config.exchange}"` });
     }
     if (config.emulator && config.testnet) ctx.addIssue({ code: 'custom', path: ['testnet'], message: 'the emulator is not a testnet: set one of emulator or testnet' });
     if (!config.emulator && (!config.api_key_env || !config.secret_env)) {

@@ -6,23 +6,16 @@ import { lastLookFetch } from './last-look.js';
 /**
  * The unmodified ccxt.pro client of one venue (a pro class also does REST). Against the
  * emulator it is pointed there by URL override (docs/binance-spot-emulator.md, section 1);
- * a real venue uses ccxt's own URLs, its testnet with `testnet: true`.
+ * a real venue uses ccxt's own URLs, its testnet with `testnet: true`. Which exchanges are
+ * possible at all is settled by the config (config.ts, MARKET_DATA_EXCHANGES).
  */
 export type VenueClient = Exchange;
-
-/** Exchanges whose market streams speak Binance's depth-diff protocol (MarketFeed). */
-const BINANCE_PROTOCOL: ReadonlySet<string> = new Set(['binance', 'binanceus']);
-
-export function speaksBinanceMarketProtocol(exchange: string): boolean {
-  return BINANCE_PROTOCOL.has(exchange);
-}
 
 export function createVenueClient(config: ExchangeConfig, credentials: Credentials): VenueClient {
   const constructors = ccxt.pro as unknown as Record<string, (new (options: Record<string, unknown>) => VenueClient) | undefined>;
   const Client = constructors[config.exchange];
   if (typeof Client !== 'function') throw new Error(`exchange config: exchange "${config.exchange}" is not a ccxt.pro exchange`);
   if (config.emulator) {
-    if (config.exchange !== 'binance') throw new Error(`exchange config: the emulator speaks Binance spot; exchange must be "binance", got "${config.exchange}"`);
     const options = ccxtBinanceOptions({ httpUrl: config.emulator.http_url, wsUrl: config.emulator.ws_url }, credentials);
     const client = new Client({ ...options, enableRateLimit: true, options: { ...(options.options as object), createOrder: { quoteOrderQty: false } } });
     client.fetchImplementation = lastLookFetch();

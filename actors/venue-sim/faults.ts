@@ -16,6 +16,19 @@ export interface FaultSettings {
   silentFeed?: boolean;
   /** Every REST request is answered with this status until cleared. */
   rejectRequests?: RejectStatus;
+  /** Terminates WebSocket connections of `kind` (default all) every `everyMs` (fault-schedule.ts). */
+  dropConnections?: { everyMs: number; kind?: ConnectionKind };
+  /** Leaves out one depth diff of `symbol` (default every symbol) every `everyMs` (fault-schedule.ts). */
+  skipDepthUpdates?: { everyMs: number; symbol?: string };
+}
+
+/** What is switched on right now (the venue-sim actor's describe() shows it). */
+export interface FaultSnapshot {
+  latencyMs: number;
+  clockOffsetMs: number;
+  silentFeed: boolean;
+  rejecting: { status: RejectStatus; remaining: number | 'all' } | null;
+  pendingDepthSkips: Record<string, number>;
 }
 
 export class FaultController {
@@ -103,6 +116,16 @@ export class FaultController {
   /** Closes WebSocket connections abruptly (no close frame); returns how many were dropped. */
   dropConnections(kind: ConnectionKind = 'all'): number {
     return this.dropper ? this.dropper(kind) : 0;
+  }
+
+  snapshot(): FaultSnapshot {
+    return {
+      latencyMs: this.latency,
+      clockOffsetMs: this.clockOffset,
+      silentFeed: this.silent,
+      rejecting: this.rejection ? { status: this.rejection.status, remaining: Number.isFinite(this.rejection.remaining) ? this.rejection.remaining : 'all' } : null,
+      pendingDepthSkips: Object.fromEntries(this.depthSkips),
+    };
   }
 
   /** Removes every fault. */

@@ -79,6 +79,8 @@ const faultSchema = z.strictObject({
   clockOffsetMs: z.number().optional(),
   silentFeed: z.boolean().optional(),
   rejectRequests: z.union([z.literal(429), z.literal(418)]).optional(),
+  dropConnections: z.strictObject({ everyMs: z.number().int().min(50), kind: z.enum(['market', 'user', 'all']).optional() }).optional(),
+  skipDepthUpdates: z.strictObject({ everyMs: z.number().int().min(50), symbol: z.string().regex(/^[A-Z0-9]{2,20}$/, 'a venue symbol such as BTCUSDT').optional() }).optional(),
 });
 
 export const venueOptionsSchema = z.strictObject({
@@ -169,6 +171,8 @@ export function resolveVenueOptions(input: VenueOptions = {}): ResolvedVenueOpti
   } else {
     market = { kind: 'none' };
   }
+  const skipSymbol = options.faults.skipDepthUpdates?.symbol;
+  if (skipSymbol !== undefined && !names.has(skipSymbol)) problems.push(`options.faults.skipDepthUpdates.symbol: ${skipSymbol} is not one of the venue's symbols (${[...names].join(', ')})`);
   if (problems.length > 0) throw new VenueOptionsError(problems);
   return {
     host: options.host,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { errors } from './binance-errors.js';
+import { startFaultSchedule } from './fault-schedule.js';
 import { FaultController, type ConnectionKind } from './faults.js';
 import type { MarketSource } from './market-source.js';
 import { MarketStreamHub } from './market-streams.js';
@@ -146,6 +147,7 @@ export async function startVenueEmulator(input: VenueOptions = {}): Promise<Runn
     marketHub.close();
     throw error;
   }
+  const schedule = startFaultSchedule(faults, options.faults);
   const { port } = server.address() as AddressInfo;
   const hostInUrl = options.host.includes(':') ? `[${options.host}]` : options.host;
   const replay = [...sources.values()].find((source): source is ReplayMarket => source instanceof ReplayMarket);
@@ -167,6 +169,7 @@ export async function startVenueEmulator(input: VenueOptions = {}): Promise<Runn
     },
     close() {
       closing ??= (async () => {
+        schedule.stop();
         venue.stop();
         marketHub.close();
         userHub.close();

@@ -65,9 +65,28 @@ export interface TradingStateReport {
   readonly since: string;
 }
 
+/** Round-trip times of one kind of call to a venue (null before the first). */
+export interface LatencyStats {
+  readonly count: number;
+  readonly p50Ms: number | null;
+  readonly p99Ms: number | null;
+}
+
+/** One venue connection (exchange actor) in `status`. */
 export interface VenueHealth {
+  /** `<actor path> (venue <id>)`. */
   readonly name: string;
+  /** The market feed and user stream in a few words, e.g. "market live, user stream up". */
   readonly status: string;
+  /** REST calls and market-socket pings. */
+  readonly latency: { readonly rest: LatencyStats; readonly ws: LatencyStats };
+  /** Market-socket reconnects since the actor started. */
+  readonly reconnects: number;
+  /** Time since the last market-data message; null when the actor did not say. */
+  readonly lastMessageAgeMs: number | null;
+  readonly stale: boolean;
+  /** Errors by kind (gap, rate-limited, market-connection, …). */
+  readonly errors: Readonly<Record<string, number>>;
   readonly detail?: string;
 }
 
@@ -97,6 +116,11 @@ export interface AdminBackend {
   actorRestart(path: string): Promise<TreeNode>;
   /** Abrupt terminate, as an operator kills a stuck process; supervision then applies its policy. */
   actorKill(path: string): Promise<TreeNode>;
+  /**
+   * Calls a control method of one running actor, if src/admin/invocable-controls.ts opens
+   * it to the admin (else `not_allowed`); what the control throws is `control_failed`.
+   */
+  actorInvoke(path: string, method: string, args: unknown): Promise<unknown>;
   killswitchTrip(reason: string): Promise<TradingStateReport>;
   killswitchReset(reason: string): Promise<TradingStateReport>;
   modeSet(mode: TradingMode): Promise<TradingStateReport>;

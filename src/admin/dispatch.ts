@@ -23,6 +23,8 @@ export async function dispatch(backend: AdminBackend, request: Exclude<AdminRequ
       return { result: await backend.actorRestart(request.args.path) };
     case 'actor.kill':
       return { result: await backend.actorKill(request.args.path) };
+    case 'actor.invoke':
+      return { result: await backend.actorInvoke(request.args.path, request.args.method, request.args.args ?? {}) };
     case 'killswitch.trip':
       return { result: await backend.killswitchTrip(request.args.reason) };
     case 'killswitch.reset':

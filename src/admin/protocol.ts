@@ -26,6 +26,8 @@ export const ERROR_CODES = [
   'bad_args', // args missing, of the wrong type, or unknown
   'not_found', // no such actor path
   'not_available', // this build cannot serve the command yet
+  'not_allowed', // actor.invoke: that control is not open to the admin socket (src/admin/invocable-controls.ts)
+  'control_failed', // actor.invoke: the actor's control refused the args or failed; the message is the actor's
   'too_many_clients', // admin.max_clients connections are open
   'idle_timeout', // no request within admin.idle_timeout_ms
   'internal', // the backend failed; the message says how
@@ -63,6 +65,11 @@ export const COMMAND_ARGS = {
   'actor.get': z.strictObject({ path: actorPath }),
   'actor.restart': z.strictObject({ path: actorPath }),
   'actor.kill': z.strictObject({ path: actorPath }),
+  'actor.invoke': z.strictObject({
+    path: actorPath,
+    method: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'must name a control method, e.g. "fault"'),
+    args: z.unknown().optional(),
+  }),
   'killswitch.trip': z.strictObject({ reason }),
   'killswitch.reset': z.strictObject({ reason }),
   'mode.set': z.strictObject({ mode: z.enum(TRADING_MODES) }),
@@ -81,6 +88,7 @@ export interface CommandResults {
   'actor.get': ActorDetail;
   'actor.restart': TreeNode;
   'actor.kill': TreeNode;
+  'actor.invoke': unknown;
   'killswitch.trip': TradingStateReport;
   'killswitch.reset': TradingStateReport;
   'mode.set': TradingStateReport;

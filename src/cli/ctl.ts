@@ -9,6 +9,7 @@ import { AdminClient, AdminReplyError, AdminUnavailableError } from '../admin/cl
 import type { TradingStateReport, TreeNode } from '../admin/backend.js';
 import { TRADING_MODES, type CommandArgs, type CommandName, type DroppedNotice, type EventLine, type Reply, type TradingMode } from '../admin/protocol.js';
 import { packageRoot } from '../runtime/package-root.js';
+import { FAULT_USAGE, faultArgs, formatFaultResult } from './ctl-fault.js';
 import { CTL_HELP } from './help.js';
 import { formatStatus, formatTree } from './tree-format.js';
 import { UsageError } from './usage-error.js';
@@ -121,6 +122,15 @@ function plan(sub: string, rest: readonly string[], colour: boolean): Planned {
       return { cmd: 'actor.restart', args: { path: one('actor path') }, print: printNode };
     case 'kill-actor':
       return { cmd: 'actor.kill', args: { path: one('actor path') }, print: printNode };
+    case 'invoke': {
+      if (rest.length < 2 || rest.length > 3) throw new UsageError('ctl invoke takes an actor path, a control method and optionally its args as JSON, e.g. bot4 ctl invoke root/venues/sim fault \'{"fault":"latency","ms":200}\'', 'ctl');
+      return { cmd: 'actor.invoke', args: { path: rest[0]!, method: rest[1]!, args: rest[2] === undefined ? {} : jsonArgs(rest[2]) }, print: (r) => `${JSON.stringify(r, null, 2)}\n` };
+    }
+    case 'fault': {
+      const [path, ...words] = rest;
+      if (path === undefined || path === '') throw new UsageError(`ctl fault needs the venue-sim actor's path, e.g. bot4 ctl fault root/paper-venues/venue-sim-a latency 200; ${FAULT_USAGE}`, 'ctl');
+      return { cmd: 'actor.invoke', args: { path, method: 'fault', args: faultArgs(words) }, print: (r) => formatFaultResult(path, r) };
+    }
     case 'gpio':
       if (rest.length !== 1 || rest[0] !== 'press') throw new UsageError('the gpio subcommand is: bot4 ctl gpio press', 'ctl');
       return { cmd: 'gpio.press', args: {}, print: printTradingState };
@@ -128,6 +138,14 @@ function plan(sub: string, rest: readonly string[], colour: boolean): Planned {
       return { cmd: 'shutdown', args: { reason: reason() }, print: () => 'shutdown accepted; the runtime is stopping\n' };
     default:
       throw new UsageError(`unknown ctl subcommand "${sub}"`, 'ctl');
+  }
+}
+
+function jsonArgs(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`ctl invoke: the args are not JSON (${(e as Error).message}): ${text}`, 'ctl');
   }
 }
 

@@ -57,6 +57,19 @@ Subcommands:
   kill-actor <path>       terminate one actor abruptly; its supervisor applies its restart policy
   events [topic…]         stream events (default: all) until Ctrl-C; topics like lifecycle.* 
   gpio press              simulate a press of the GPIO kill button
+  invoke <path> <method> ['<json>']
+                          call an actor control the admin may use (venue-sim: fault;
+                          exchange: health), e.g. invoke root/venues/venue-a/exchange-a health
+  fault <path> <fault> [value…]
+                          inject a fault into a venue-sim actor (the local emulator):
+                            latency <ms>           delay every REST reply and WS message
+                            clock-offset <ms>      shift the venue clock (-1021 timestamp errors);
+                                                   a negative value after --: clock-offset -- -5000
+                            reject <429|418> [n]   answer the next n (default all) REST requests so
+                            skip-depth [SYMBOL]    leave out the next depth diff (a sequence gap)
+                            silence | resume       stop / restart market data (sockets stay open)
+                            drop [market|user|all] terminate WebSocket connections
+                            clear                  remove every fault
   shutdown "<reason>"     ask the process to shut down gracefully
 
 Options:
@@ -67,15 +80,37 @@ Options:
 Exit codes: 0 success, 1 the command failed or no runtime is listening, 2 invalid usage.
 `;
 
-export const VENUE_HELP = `Usage: bot4 venue [--port N] [--host H] [--seed N]
+export const VENUE_HELP = `Usage: bot4 venue [--port N] [--host H] [--config FILE] [options]
 
 Runs the local venue emulator: an HTTP + WebSocket server speaking the Binance spot
-subset ccxt needs, with a matching engine and a seeded simulated market. Prints its
-URLs and test account, and runs until SIGINT/SIGTERM.
+subset ccxt needs, with a matching engine and a seeded simulated market (or a replayed
+recording). Prints its URLs, its account (API key, where the secret comes from, balances)
+and its faults, and runs until SIGINT/SIGTERM. Binds 127.0.0.1 unless --host says otherwise.
+
+Default account (local use only): API key bot4LocalVenueKey, secret bot4LocalVenueSecret,
+balances USDT 100000, BTC 1, ETH 10. See docs/venue-emulator.md for a ccxt script.
 
 Options:
-  --port N     TCP port (default: a free port, printed at start)
-  --host H     address to bind (default 127.0.0.1)
-  --seed N     seed of the simulated market (default 1)
-  -h, --help   show this help
+  --port N              TCP port (default: a free port, printed at start)
+  --host H              address to bind (default 127.0.0.1)
+  --config FILE         YAML of emulator options, the keys of a venue-sim actor's config:
+                        accounts [{name, apiKey, secret | secretEnv, balances}], fees {maker,
+                        taker}, market {kind: simulated|replay|none, …}, symbols, faults
+                        {latencyMs, clockOffsetMs, silentFeed, rejectRequests: 429|418,
+                        dropConnections {everyMs, kind}, skipDepthUpdates {everyMs, symbol}};
+                        relative replay files resolve against the file's folder
+  --api-key KEY         API key of the account (or $BOT4_VENUE_API_KEY)
+  --secret-env NAME     read the account's secret from the environment variable NAME
+                        (default: $BOT4_VENUE_SECRET when set); never printed
+  --balance ASSET=AMT   a starting balance; repeat for each asset (replaces the defaults)
+  --maker-fee R         maker fee rate (default 0.001 = 0.1 %)
+  --taker-fee R         taker fee rate (default 0.001)
+  --seed N              seed of the simulated market (default 1)
+  --replay FILE         replay a recorded Binance stream (<ns> <json> lines, .gz or plain);
+                        repeat for several files, played in order
+  --speed X             replay speed: 1 = recorded pace (default), 10 = ten times, or max
+  --symbol SYM          the replayed symbol (default BTCUSDT)
+  -h, --help            show this help
+
+Flags win over the file. A bad flag or file value exits with code 2 naming it.
 `;

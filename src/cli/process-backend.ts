@@ -29,6 +29,9 @@ export class ProcessBackend implements AdminBackend {
   actorKill(path: string): Promise<TreeNode> {
     return this.ready().actorKill(path);
   }
+  actorInvoke(path: string, method: string, args: unknown): Promise<unknown> {
+    return this.ready().actorInvoke(path, method, args);
+  }
   killswitchTrip(reason: string): Promise<TradingStateReport> {
     return this.ready().killswitchTrip(reason);
   }

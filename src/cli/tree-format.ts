@@ -1,5 +1,5 @@
 /** Renders admin replies for a person: the supervision tree and the status report. */
-import type { NodeStatus, StatusReport, TreeNode } from '../admin/backend.js';
+import type { NodeStatus, StatusReport, TreeNode, VenueHealth } from '../admin/backend.js';
 
 const ANSI = { reset: '\x1b[0m', green: '\x1b[32m', yellow: '\x1b[33m', red: '\x1b[31m', grey: '\x1b[90m', bold: '\x1b[1m' } as const;
 
@@ -80,13 +80,26 @@ function paint(text: string, code: string, colour: boolean): string {
   return colour ? `${code}${text}${ANSI.reset}` : text;
 }
 
+/** `name  status`, then REST/WS p50/p99, reconnects, last message age and errors on one indented line. */
+function formatVenue(v: VenueHealth): string {
+  const ms = (value: number | null): string => (value === null ? '-' : `${trim(value)}ms`);
+  const errors = Object.entries(v.errors).map(([kind, n]) => `${kind} ${n}`).join(', ');
+  return [
+    `${v.name.padEnd(16)} ${v.status}`,
+    `    rest p50 ${ms(v.latency.rest.p50Ms)} p99 ${ms(v.latency.rest.p99Ms)} · ws p50 ${ms(v.latency.ws.p50Ms)} p99 ${ms(v.latency.ws.p99Ms)}` +
+      ` · reconnects ${v.reconnects} · last message ${v.lastMessageAgeMs === null ? '-' : `${formatDuration(v.lastMessageAgeMs)} ago`}${v.stale ? ' (stale)' : ''}` +
+      ` · errors ${errors === '' ? 'none' : errors}`,
+    ...(v.detail ? [`    ${v.detail}`] : []),
+  ].join('\n  ');
+}
+
 export function formatStatus(status: StatusReport, colour: boolean): string {
   const stateColour = status.trading.state === 'ACTIVE' ? ANSI.green : status.trading.state === 'HALTED' ? ANSI.red : ANSI.yellow;
   const section = <T>(title: string, items: readonly T[] | null, show: (item: T) => string): string[] =>
     items === null ? [`${title.padEnd(9)} not available`] : [`${title.padEnd(9)} ${items.length === 0 ? '(none)' : items.length}`, ...items.map((i) => `  ${show(i)}`)];
   const lines = [
     `trading   ${paint(status.trading.state, stateColour, colour)} since ${status.trading.since} — ${status.trading.reason}`,
-    ...section('venues', status.venues, (v) => `${v.name.padEnd(16)} ${v.status}${v.detail ? ` — ${v.detail}` : ''}`),
+    ...section('venues', status.venues, formatVenue),
     ...section('positions', status.positions, (p) => JSON.stringify(p)),
     ...section('orders', status.openOrders, (o) => JSON.stringify(o)),
     `pnl       ${status.pnl === null ? 'not available' : JSON.stringify(status.pnl)}`,

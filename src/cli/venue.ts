@@ -1,22 +1,36 @@
 /** `bot4 venue`: runs the local venue emulator (actors/venue-sim) until SIGINT/SIGTERM. */
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startVenueEmulator } from '../../actors/venue-sim/index.js';
+import { startVenueEmulator, type RunningVenue } from '../../actors/venue-sim/index.js';
+import { formatDecimal } from '../../actors/venue-sim/decimal.js';
 import { VENUE_HELP } from './help.js';
 import { UsageError } from './usage-error.js';
+import { planVenue, VenuePlanError, type VenueFlags, type VenuePlan } from './venue-plan.js';
 
 export interface VenueOutput {
   write(text: string): unknown;
 }
 
+const OPTIONS = {
+  config: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  seed: { type: 'string' },
+  'api-key': { type: 'string' },
+  'secret-env': { type: 'string' },
+  balance: { type: 'string', multiple: true },
+  'maker-fee': { type: 'string' },
+  'taker-fee': { type: 'string' },
+  replay: { type: 'string', multiple: true },
+  speed: { type: 'string' },
+  symbol: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function runVenue(argv: readonly string[], out: VenueOutput = process.stdout, err: VenueOutput = process.stderr): Promise<number> {
-  let values: { port?: string; host?: string; seed?: string; help?: boolean };
+  let values: VenueFlags & { help?: boolean };
   try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: { port: { type: 'string' }, host: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-      allowPositionals: false,
-    }));
+    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (e) {
     throw new UsageError((e as Error).message, 'venue');
   }
@@ -24,30 +38,23 @@ export async function runVenue(argv: readonly string[], out: VenueOutput = proce
     out.write(VENUE_HELP);
     return 0;
   }
-  const port = integerOption('--port', values.port, 0, 65535);
-  const seed = integerOption('--seed', values.seed, 0, 0xffffffff);
-
-  let venue: Awaited<ReturnType<typeof startVenueEmulator>>;
+  let plan: VenuePlan;
   try {
-    venue = await startVenueEmulator({
-      ...(values.host !== undefined && { host: values.host }),
-      ...(port !== undefined && { port }),
-      ...(seed !== undefined && { market: { kind: 'simulated', seed } }),
-    });
+    plan = planVenue(values, { env: process.env, cwd: process.cwd(), readText: (path) => readFileSync(path, 'utf8'), exists: existsSync });
+  } catch (e) {
+    if (!(e instanceof VenuePlanError)) throw e;
+    err.write(`bot4 venue: invalid emulator configuration:\n  ${e.problems.join('\n  ')}\nsee: bot4 venue --help\n`);
+    return 2;
+  }
+
+  let venue: RunningVenue;
+  try {
+    venue = await startVenueEmulator(plan.options);
   } catch (e) {
     err.write(`bot4 venue: ${(e as Error).message}\n`);
     return 1;
   }
-  out.write(
-    [
-      `venue emulator listening (pid ${process.pid})`,
-      `  REST:       ${venue.httpUrl}/api/v3`,
-      `  WebSocket:  ${venue.wsUrl}`,
-      ...venue.accounts.map((a) => `  account:    ${a.name} (local test key ${a.apiKey})`),
-      '  stop:       Ctrl-C or kill -TERM ' + process.pid,
-      '',
-    ].join('\n'),
-  );
+  out.write(banner(venue, plan));
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -57,9 +64,32 @@ export async function runVenue(argv: readonly string[], out: VenueOutput = proce
   return 0;
 }
 
-function integerOption(name: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max) throw new UsageError(`${name} must be an integer from ${min} to ${max}, got "${text}"`, 'venue');
-  return value;
+/** 20000 rather than 20000.00000000. */
+function plainDecimal(units: bigint): string {
+  return formatDecimal(units).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+}
+
+/** What a user needs to point a ccxt script at this emulator; secrets only by where they come from. */
+function banner(venue: RunningVenue, plan: VenuePlan): string {
+  const faults = Object.entries(plan.options.faults ?? {});
+  const accounts = venue.accounts.flatMap((account, index) => {
+    const balances = [...venue.venue.ledger.balances(account.name)].map(([asset, entry]) => `${asset} ${plainDecimal(entry.free)}`).join(', ');
+    return [
+      `  account:    ${account.name}`,
+      `    api key:  ${plan.accounts[index]?.key ?? '(unknown)'}`,
+      `    secret:   ${plan.accounts[index]?.secret ?? '(unknown)'}`,
+      `    balances: ${balances || '(none)'}`,
+    ];
+  });
+  return [
+    `venue emulator listening (pid ${process.pid})`,
+    `  REST:       ${venue.httpUrl}/api/v3`,
+    `  WebSocket:  ${venue.wsUrl}  (market streams ${venue.wsUrl}/stream, user data ${venue.wsUrl}/ws-api/v3)`,
+    `  market:     ${plan.market}`,
+    ...accounts,
+    `  faults:     ${faults.length === 0 ? 'none' : faults.map(([name, value]) => `${name} ${JSON.stringify(value)}`).join(', ')}`,
+    '  ccxt:       docs/venue-emulator.md, "Trade against it with your own ccxt script"',
+    `  stop:       Ctrl-C or kill -TERM ${process.pid}`,
+    '',
+  ].join('\n');
 }

@@ -17,6 +17,7 @@ import type {
   TradingStateReport,
   TreeNode,
 } from '../admin/backend.js';
+import { invocationRefusal } from '../admin/invocable-controls.js';
 import { AdminError, topicMatches, type AdminEvent, type TradingMode } from '../admin/protocol.js';
 import { latchHaltedExternally } from '../../actors/kill-switch/latch-store.js';
 import type { Bot4Config } from '../config/schema.js';
@@ -31,6 +32,7 @@ import { SupervisionTree, UnknownPathError, type StopReport } from './supervisio
 import type { ActorNodeSpec, SupervisorNodeSpec, TreeNodeSpec } from './supervision/tree-spec.js';
 import { TradingGate, beatSupervisor, closeForShutdown, createTradingGate, forceHalt } from './trading-gate.js';
 import { toTreeNode, findTreeNode } from './tree-view.js';
+import { venueStatus } from './venue-status.js';
 import { buildWiring, type ActorWiring } from './wiring.js';
 
 export interface RuntimeOptions {
@@ -256,6 +258,21 @@ export class Runtime implements AdminBackend {
     return this.nodeOrThrow(path);
   }
 
+  /** actor.invoke: a control method the admin may call (invocable-controls.ts) of the running actor at `path`. */
+  async actorInvoke(path: string, method: string, args: unknown): Promise<unknown> {
+    const node = this.nodeOrThrow(path);
+    if (node.kind !== 'actor' || node.actor === null) throw new AdminError('bad_args', `${path} is a supervisor; actor.invoke calls a control of one actor`);
+    const refusal = invocationRefusal(node.actor, method);
+    if (refusal) throw new AdminError('not_allowed', `${path}: ${refusal}`);
+    const handle = this.supervision.handleOf(path) as ActorHandle | undefined;
+    if (!handle) throw new AdminError('not_available', `${path} is not running (${node.status})`);
+    try {
+      return await handle.invoke(method, args);
+    } catch (error) {
+      throw new AdminError('control_failed', `${path} ${method}: ${(error as Error).message}`);
+    }
+  }
+
   /** Calls a control method of the running actor at `path`. */
   async invoke(path: string, method: string, args: unknown, timeoutMs?: number): Promise<unknown> {
     const handle = this.supervision.handleOf(path) as ActorHandle | undefined;
@@ -330,7 +347,7 @@ export class Runtime implements AdminBackend {
     const riskStatus = risk[0];
     return {
       trading: await this.tradingReport(),
-      venues: exchanges.length ? exchanges.map(venueHealth) : null,
+      venues: exchanges.length ? exchanges.map(venueStatus) : null,
       positions: riskStatus ? ((riskStatus.positions as unknown[]) ?? []) : null,
       openOrders: orders.length ? orders.flatMap((o) => (o.openOrders as unknown[]) ?? []) : null,
       pnl: riskStatus
@@ -417,19 +434,6 @@ export class Runtime implements AdminBackend {
     if (!node) throw new AdminError('not_found', `no node at "${path}"; paths look like "${this.options.tree.path}/<child>/…" (see the tree command)`);
     return node;
   }
-}
-
-/** One exchange actor's `health` answer as a status line: its market feed and user stream in a word, the counters as detail. */
-function venueHealth(h: Record<string, unknown>): { name: string; status: string; detail: string } {
-  const market = h.market as { connected?: boolean; stale?: boolean } | undefined;
-  const userStream = h.userStream as { up?: boolean } | undefined;
-  const feed = market === undefined ? 'unknown' : !market.connected ? 'disconnected' : market.stale ? 'stale' : 'live';
-  const orders = h.orders as { open?: number } | undefined;
-  return {
-    name: `${String(h.path)} (venue ${String(h.venue)})`,
-    status: `market ${feed}, user stream ${userStream?.up ? 'up' : 'down'}`,
-    detail: JSON.stringify({ target: h.target, openOrders: orders?.open, errors: h.errors, lastError: h.lastError, gate: h.gate }),
-  };
 }
 
 /** `bot4 start`'s entry: a validated config and the process log in, a running runtime out. */

@@ -56,6 +56,11 @@ export class MemoryBackend implements AdminBackend {
   async actorKill(path: string): Promise<TreeNode> {
     return this.bumpRestarts(path);
   }
+  /** No actor here has an admin control: the path is checked, then the call is refused as the runtime would. */
+  async actorInvoke(path: string, method: string): Promise<never> {
+    const node = this.find(path);
+    throw new AdminError('not_allowed', `"${method}" is not an admin control of ${node.actor ?? 'supervisor'} nodes`);
+  }
   async killswitchTrip(): Promise<never> {
     throw new AdminError('not_available', 'kill switch is not wired in this build');
   }

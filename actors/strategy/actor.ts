@@ -13,6 +13,7 @@
  */
 import { ExecStatus, RejectReason, rejectReasonName, type ExecutionReport, type Fill, type OrderIntent } from '../../src/domain/messages.js';
 import { defineActor, type ActorContext, type Outbox } from '../../src/runtime/actor-definition.js';
+import { DEPENDENCY_CONTROL, type BreakerState, type DependencyNotice } from '../../src/runtime/supervision/dependency-notices.js';
 import { executionReportCodec } from '../../src/runtime/codec/execution.js';
 import { orderIntentCodec } from '../../src/runtime/codec/orders.js';
 import { nowUs } from '../../src/runtime/clock.js';
@@ -56,6 +57,8 @@ interface State {
   recentFillSet: Set<string>;
   /** Intents the ring refused: reported REJECTED to the driver once the current callback returns. */
   localRejects: ExecutionReport[];
+  /** Breaker state of each isolated subtree this strategy depends on, as last told (dependency-notices.ts). */
+  dependencies: Record<string, BreakerState>;
   counters: Counters;
 }
 
@@ -161,6 +164,7 @@ function status(state: State, ctx: Ctx) {
     lastIntentId: state.driver.lastIntentId,
     firstIntentId: state.firstIntentId,
     reservedIntentId: state.reservedIntentId,
+    dependencies: state.dependencies,
     counters: state.counters,
   };
 }
@@ -212,6 +216,7 @@ export default defineActor<StrategyActorConfig, State>({
       recentFills,
       recentFillSet: new Set(recentFills),
       localRejects: [],
+      dependencies: {},
       counters: { books: 0, trades: 0, reports: 0, fills: 0, duplicateFills: 0, intents: 0, cancels: 0, sendFailures: 0, ignoredFrames: 0, stateWrites: 0 },
     };
     persist(state, ctx);
@@ -266,6 +271,17 @@ export default defineActor<StrategyActorConfig, State>({
 
   control: {
     status: (state, _args, ctx) => status(state, ctx),
+    /**
+     * A venue's bulkhead opened or closed. Its orders are refused anyway while it is down (the order
+     * manager cannot reach it); this makes the strategy's status and log say why.
+     */
+    [DEPENDENCY_CONTROL](state, notice, ctx) {
+      const { subtree, state: breaker, cause } = notice as DependencyNotice;
+      state.dependencies[subtree] = breaker;
+      const log = breaker === 'closed' ? ctx.log.info.bind(ctx.log) : ctx.log.warn.bind(ctx.log);
+      log({ subtree, breaker, cause }, `${subtree} is ${breaker}${cause ? ` (${cause})` : ''}: orders for it cannot leave until it closes`);
+      return null;
+    },
   },
 
   describe(state) {
@@ -275,6 +291,7 @@ export default defineActor<StrategyActorConfig, State>({
       lastIntentId: state.driver.lastIntentId,
       openOrders: c.openOrders().length,
       positions: state.markets.map((m) => `${m.venue}:${m.instrument}=${c.position(m.venue, m.instrument)}`),
+      dependencies: state.dependencies,
     };
   },
 

@@ -22,6 +22,7 @@ import { TradingGate } from './trading-gate.js';
 import type { ActorWiring } from './wiring.js';
 import { seededRandom } from '../domain/random.js';
 import { compiledRoot } from './package-root.js';
+import { DEPENDENCY_CONTROL } from './supervision/dependency-notices.js';
 import { CONTROL_TYPE, CONTROL_VERSION, encodeControl } from './codec/control-frame.js';
 import type { HostSpec, ActorControlApi, ActorLocalStats } from './actor-protocol.js';
 import { createWorkerLogger } from '../logging/worker-logger.js';
@@ -264,6 +265,8 @@ class Host {
 
   async invoke(method: string, args: unknown): Promise<unknown> {
     const fn = this.def?.control?.[method];
+    // Every actor may be a bulkhead's dependant; one that does not listen lets the notice pass.
+    if (!fn && method === DEPENDENCY_CONTROL) return null;
     if (!fn) {
       const known = Object.keys(this.def?.control ?? {});
       throw new Error(`${spec.path}: no control method "${method}" (known: ${known.length ? known.join(', ') : 'none'})`);

@@ -28,6 +28,7 @@ import { GpioPanel, type GpioConfig, type GpioTripSource } from '../safety/gpio-
 import { startActor, type ActorHandle, type ActorSpec } from './actor-handle.js';
 import { openRuntimeDatabase, type RuntimeDatabase, type RuntimeDatabaseOptions } from './database.js';
 import { packageRoot } from './package-root.js';
+import { DEPENDENCY_CONTROL, DependencyNotifier } from './supervision/dependency-notices.js';
 import { SupervisionTree, UnknownPathError, type StopReport } from './supervision/supervision-tree.js';
 import type { ActorNodeSpec, SupervisorNodeSpec, TreeNodeSpec } from './supervision/tree-spec.js';
 import { TradingGate, beatSupervisor, closeForShutdown, createTradingGate, forceHalt } from './trading-gate.js';
@@ -72,6 +73,7 @@ export class Runtime implements AdminBackend {
   private lastShownState: TradingState | undefined;
   private shutdownPromise: Promise<void> | undefined;
   private readonly treeEvents: Subscription[] = [];
+  private dependencies: DependencyNotifier | undefined;
   private database: RuntimeDatabase | null = null;
   readonly startedAt = Date.now();
 
@@ -122,6 +124,11 @@ export class Runtime implements AdminBackend {
         this.publish(`lifecycle.${type}`, data, at);
       }),
     );
+    const supervision = this.supervision;
+    this.dependencies = new DependencyNotifier(this.options.tree, supervision.events, (path, notice) => {
+      const handle = supervision.handleOf(path) as ActorHandle | undefined;
+      handle?.invoke(DEPENDENCY_CONTROL, notice).catch((err: Error) => logger.warn({ err, path, notice }, `could not tell ${path} that ${notice.subtree} is ${notice.state}: ${err.message}`));
+    });
     await this.supervision.start();
   }
 
@@ -403,6 +410,7 @@ export class Runtime implements AdminBackend {
     clearInterval(this.beat);
     this.panel?.close();
     for (const s of this.treeEvents) s.unsubscribe();
+    this.dependencies?.stop();
     this.publish('runtime.shutdown', { reason, phase: 'stopped', complete: report.complete });
     this.events.complete();
   }

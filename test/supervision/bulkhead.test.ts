@@ -63,6 +63,13 @@ describe('isolated subtrees are bulkheads with a circuit breaker (real workers)'
     expect(harness.tree.node('root/venue/exchange')!.status).toBe('running');
     const order = harness.events.map((e) => e.type).filter((t) => t.startsWith('breaker-'));
     expect(order).toEqual(['breaker-opened', 'breaker-half-open', 'breaker-closed']);
+    // The dependant was told, in order, ending closed (it may have started after the breaker opened).
+    const states = await noticesUntilClosed(harness, 'root/strategy');
+    expect(states.at(-1)).toBe('closed');
+    expect(['open', 'half-open', 'closed'].filter((s) => states.includes(s))).toEqual(states);
+    expect(harness.dependencies.dependenciesOf('root/strategy')).toEqual({ 'root/venue': 'closed' });
+    expect(harness.dependencies.dependenciesOf('root/risk')).toEqual({});
+    expect(await harness.handles.get('root/risk')!.invoke('notices', {})).toEqual([]);
   });
 
   it('an isolated subtree whose start loops opens instead of failing the tree start; a failed half-open start re-opens', async () => {
@@ -74,5 +81,19 @@ describe('isolated subtrees are bulkheads with a circuit breaker (real workers)'
     await harness.waitFor('breaker-opened', (e) => e.supervisor === 'root/venue', harness.events.indexOf(halfOpen));
     expect(harness.eventsOf('breaker-closed')).toHaveLength(0);
     expect(harness.eventsOf('escalated')).toHaveLength(0);
+    // The dependant started while the breaker was already open: it was told at its start.
+    const notices = (await harness.handles.get('root/strategy')!.invoke('notices', {}, 15_000)) as { subtree: string; state: string; cause?: string }[];
+    expect(notices[0]).toMatchObject({ subtree: 'root/venue', state: 'open' });
+    expect(notices[0]!.cause).toContain('root/venue/exchange');
   });
 });
+
+/** The breaker states the dependant at `path` has been told, once the last one is `closed`. */
+async function noticesUntilClosed(h: Harness, path: string): Promise<string[]> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const states = ((await h.handles.get(path)!.invoke('notices', {}, 15_000)) as { state: string }[]).map((n) => n.state);
+    if (states.at(-1) === 'closed' || Date.now() > deadline) return states;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

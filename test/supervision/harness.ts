@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { startActor, type ActorHandle } from '../../src/runtime/actor-handle.js';
 import { seededRandom } from '../../src/domain/random.js';
 import type { SupervisionEvent } from '../../src/runtime/supervision/events.js';
+import { DEPENDENCY_CONTROL, DependencyNotifier } from '../../src/runtime/supervision/dependency-notices.js';
 import { SupervisionTree } from '../../src/runtime/supervision/supervision-tree.js';
 import { parseTreeSpec, type TreeNodeSpec } from '../../src/runtime/supervision/tree-spec.js';
 import { createTradingGate } from '../../src/runtime/trading-gate.js';
@@ -23,6 +24,7 @@ export interface Harness {
   waitFor<T extends SupervisionEvent['type']>(type: T, match?: (e: Extract<SupervisionEvent, { type: T }>) => boolean, from?: number, timeoutMs?: number): Promise<Extract<SupervisionEvent, { type: T }>>;
   eventsOf<T extends SupervisionEvent['type']>(type: T): Extract<SupervisionEvent, { type: T }>[];
   threadIdOf(path: string): number | undefined;
+  readonly dependencies: DependencyNotifier;
   stop(): Promise<void>;
 }
 
@@ -65,6 +67,10 @@ export async function startTree(rawTree: unknown, seed = 42, logger?: Logger): P
   });
   const events: SupervisionEvent[] = [];
   tree.events.subscribe((e) => events.push(e));
+  // As the runtime does: bulkheads tell their dependants (dependency-notices.ts).
+  const dependencies = new DependencyNotifier(spec, tree.events, (path, notice) => {
+    void handles.get(path)?.invoke(DEPENDENCY_CONTROL, notice).catch(() => undefined);
+  });
   const harness: Harness = {
     tree,
     events,
@@ -90,7 +96,9 @@ export async function startTree(rawTree: unknown, seed = 42, logger?: Logger): P
     },
     eventsOf: (type) => events.filter((e) => e.type === type) as never,
     threadIdOf: (path) => tree.node(path)?.threadId,
+    dependencies,
     async stop() {
+      dependencies.stop();
       const report = await tree.stop(10_000);
       if (!report.complete) throw new Error(`tree did not stop: ${JSON.stringify(report.notStopped)}`);
     },

@@ -58,7 +58,7 @@ export class OrderManagerRig {
   exchangeB!: ActorHandle;
   private intentSeq = 0;
 
-  constructor(private readonly omConfig: Record<string, unknown> = {}) {
+  constructor(private readonly omConfig: Record<string, unknown> = {}, private readonly exchangeAConfig: Record<string, unknown> = {}) {
     this.setGate(TradingState.ACTIVE);
     this.wiring = buildWiring(
       [
@@ -93,19 +93,20 @@ export class OrderManagerRig {
     return handle;
   }
 
-  async up(): Promise<this> {
+  /** Starts the doubles and the order manager; waits for its reconciliation unless told not to. */
+  async up(options: { waitReconciled?: boolean } = {}): Promise<this> {
     const double = (name: string, kind: string, config: unknown = {}) => this.start({ path: `root/${name}`, name, kind, moduleUrl: fixture(kind), config, logLevel: 'silent' });
-    this.exchangeA = await double('exchange-a', 'venue-double', { venue: 1, namespace: 'bot4', reports_to: 'order-manager' });
+    this.exchangeA = await double('exchange-a', 'venue-double', { venue: 1, namespace: 'bot4', reports_to: 'order-manager', ...this.exchangeAConfig });
     this.exchangeB = await double('exchange-b', 'venue-double', { venue: 2, namespace: 'bot4', reports_to: 'order-manager' });
     this.risk = await double('risk', 'pipeline-double');
     this.ks = await double('ks', 'pipeline-double');
-    await this.startOrderManager();
+    await this.startOrderManager(options.waitReconciled ?? true);
     return this;
   }
 
-  async startOrderManager(): Promise<ActorHandle> {
+  async startOrderManager(waitReconciled = true): Promise<ActorHandle> {
     this.om = await this.start(this.omSpec);
-    await this.waitReconciled();
+    if (waitReconciled) await this.waitReconciled();
     return this.om;
   }
 

@@ -38,6 +38,31 @@ describe('order manager actor: orders through real rings', () => {
     expect(journal.written).toBeGreaterThanOrEqual(4);
   });
 
+  it('refuses to trade until reconciled: an intent waits for the venue\'s snapshot, then goes', async () => {
+    const r = new OrderManagerRig({ hold_intents_ms: 60_000, reconcile_timeout_ms: 60_000 }, { hold_reconcile: true });
+    rigs.push(r);
+    await r.up({ waitReconciled: false });
+    await waitFor('the reconcile request at venue 1', () => r.exchangeA.invoke('reconcileRequests', {}) as Promise<number>, (n) => n >= 1);
+    const held = await r.intent({ qty: 1, price: 100 });
+    await waitFor('the intent held', () => r.status(), (s) => s.heldIntents === 1 && s.reconciliation['1'].status !== 'reconciled');
+    expect(submitsOf(await r.commands())).toBe(0);
+    await r.exchangeA.invoke('releaseReconcile', {});
+    await waitFor('its SUBMIT once venue 1 is reconciled', () => r.commands(), (c) => submitsOf(c, held.orderId) === 1);
+    expect((await r.status()).heldIntents).toBe(0);
+  });
+
+  it('an intent held longer than hold_intents_ms for a venue that never answers is refused NOT_RECONCILED, never sent', async () => {
+    const r = new OrderManagerRig({ hold_intents_ms: 300, reconcile_timeout_ms: 60_000 }, { hold_reconcile: true });
+    rigs.push(r);
+    await r.up({ waitReconciled: false });
+    const held = await r.intent({ qty: 1, price: 100 });
+    const refused = await waitFor('the refusal of the held intent', () => r.reportsFor(held.orderId), (reports) => reports.length > 0);
+    expect(refused).toEqual([expect.objectContaining({ status: ExecStatus.REJECTED, rejectReason: RejectReason.NOT_RECONCILED })]);
+    await r.exchangeA.invoke('releaseReconcile', {});
+    await r.waitReconciled();
+    expect(submitsOf(await r.commands(), held.orderId)).toBe(0);
+  });
+
   it('HALTED: no SUBMIT leaves, CANCEL_ALL goes to every venue, open orders are confirmed cancelled', async () => {
     const r = await rig();
     const a = await r.intent({ venue: 1 });

@@ -202,6 +202,7 @@ export default defineActor<StrategyActorConfig, State>({
       lastIntentId,
       positions: seedPositions,
       quoteBalances,
+      leverage: (venue) => config.leverage[String(venue)] ?? 1,
       log: { info: (event, data) => ctx.log.info(data ?? {}, event), warn: (event, data) => ctx.log.warn(data ?? {}, event) },
     });
     const recentFills = resumed ? [...resumed.recentFills] : [];

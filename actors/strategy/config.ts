@@ -28,6 +28,8 @@ export const strategyActorConfigSchema = z.strictObject({
    * of the block is used, so ids never repeat after a crash (a restart skips the unused rest).
    */
   intent_id_block: z.number().int().min(1).max(1_000_000).default(1000),
+  /** Maximum leverage per venue for the sizing helpers (ctx.sizing); 1 (spot, no borrowing) where not given. */
+  leverage: z.record(venueKey, z.number().gt(0).max(125)).default({}),
   /** Period of onTimer. */
   timer_ms: z.number().int().min(10).default(1000),
   /** What the strategy starts with on a first start (no state file): base per market, quote per venue. */
@@ -49,6 +51,9 @@ export function parseStrategyActorConfig(raw: unknown): StrategyActorConfig {
   for (const p of parsed.data.allocation.positions) {
     if (!venues.has(p.venue)) throw new Error(`strategy config: allocation.positions: venue ${p.venue} is not in venues [${[...venues].join(', ')}]`);
     if (!specs.has(p.instrument)) throw new Error(`strategy config: allocation.positions: instrument ${p.instrument} is not in instruments`);
+  }
+  for (const venue of Object.keys(parsed.data.leverage)) {
+    if (!venues.has(Number(venue))) throw new Error(`strategy config: leverage: venue ${venue} is not in venues [${[...venues].join(', ')}]`);
   }
   for (const venue of Object.keys(parsed.data.allocation.quote)) {
     if (!venues.has(Number(venue))) throw new Error(`strategy config: allocation.quote: venue ${venue} is not in venues [${[...venues].join(', ')}]`);

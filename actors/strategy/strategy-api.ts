@@ -30,6 +30,7 @@ export interface MarketRef {
 
 /** One number per market, for maps keyed by market (venue ids fit 16 bits, instruments 32). */
 export const marketKey = (venue: number, instrument: number): number => venue * 0x1_0000_0000 + instrument;
+export const marketVenue = (key: number): number => Math.floor(key / 0x1_0000_0000);
 
 /** What a strategy asks for; the driver turns it into an OrderIntent. */
 export interface SubmitRequest {
@@ -117,6 +118,12 @@ export interface StrategyContext {
   book(venue: number, instrument: number): Readonly<BookTop> | undefined;
   /** The instrument's spec (tick, step, limits); throws for a market the runtime does not know. */
   instrument(venue: number, instrument: number): InstrumentSpec;
+  /**
+   * Sizing helpers (actors/risk/sizing.ts) on this strategy's equity on a venue (its quote balance
+   * plus its positions there at the mid), capped by that venue's `leverage` from the strategy's
+   * config: each returns a notional in quote currency (0 without an edge).
+   */
+  readonly sizing: StrategySizing;
   readonly log: StrategyLog;
 }
 
@@ -171,3 +178,12 @@ export const midPrice = (book: Readonly<BookTop>): number => (book.bidPrice + bo
 /** A book that can be traded on: both sides present and not crossed. */
 export const isUsableBook = (book: Readonly<BookTop>): boolean =>
   book.bidPrice > 0 && book.askPrice > 0 && book.bidQty > 0 && book.askQty > 0 && book.bidPrice < book.askPrice;
+
+export interface StrategySizing {
+  /** Quote balance plus positions valued at the mid (a market without a book counts at its entry price). */
+  equity(venue: number): number;
+  /** Fractional Kelly (default 25% of Kelly) for a bet won with `winProbability` paying `winLossRatio`. */
+  kellyNotional(venue: number, bet: { winProbability: number; winLossRatio: number; kellyFraction?: number }): number;
+  /** The notional at which `returns` (per period) would move equity by `targetAnnualVol` a year. */
+  volTargetNotional(venue: number, target: { returns: readonly number[]; periodsPerYear: number; targetAnnualVol: number }): number;
+}

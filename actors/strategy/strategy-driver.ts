@@ -16,6 +16,7 @@
  * at least once across an actor restart, and a fill applied twice would double a position.
  */
 import { applyFillToPosition, FLAT, type PositionState } from '../risk/accounting.js';
+import { fractionalKellySize, volTargetSize } from '../risk/sizing.js';
 import { MAX_INTENT_ID, MAX_STRATEGY_ID, orderIdParts } from '../order-manager/client-order-id.js';
 import { incrementCount, isPriceOnTick, isQtyOnStep, type InstrumentSpec } from '../../src/domain/instrument.js';
 import {
@@ -23,7 +24,7 @@ import {
   type BookTop, type ExecutionReport, type Fill, type OrderIntent, type Trade,
 } from '../../src/domain/messages.js';
 import {
-  StrategyRequestError, marketKey, midPrice,
+  StrategyRequestError, marketKey, marketVenue, midPrice,
   type CancelRequest, type IntentStatus, type MarketRef, type OrderView, type Strategy,
   type StrategyContext, type StrategyLog, type StrategySink, type SubmitRequest,
 } from './strategy-api.js';
@@ -48,6 +49,8 @@ export interface StrategyDriverOptions {
   lastIntentId?: number;
   positions?: readonly SeedPosition[];
   quoteBalances?: ReadonlyArray<{ venue: number; balance: number }>;
+  /** Maximum leverage per venue for the sizing helpers (1 where not given). */
+  leverage?: (venue: number) => number;
   log?: StrategyLog;
 }
 
@@ -67,6 +70,7 @@ export class StrategyDriver {
   private readonly sink: StrategySink;
   private readonly now: () => number;
   private readonly instruments: StrategyDriverOptions['instruments'];
+  private readonly leverage: (venue: number) => number;
   private readonly log: StrategyLog;
   private nextIntentId: number;
   private readonly orders = new Map<number, OrderView>();
@@ -94,6 +98,7 @@ export class StrategyDriver {
     this.now = options.now;
     this.instruments = options.instruments;
     this.log = options.log ?? SILENT_LOG;
+    this.leverage = options.leverage ?? (() => 1);
     this.nextIntentId = last + 1;
     for (const m of this.strategy.markets) {
       this.requireSpec(m.venue, m.instrument, 'strategy market');
@@ -231,8 +236,23 @@ export class StrategyDriver {
       quoteBalance: (venue) => this.balances.get(venue) ?? 0,
       book: (venue, instrument) => this.books.get(marketKey(venue, instrument)),
       instrument: (venue, instrument) => this.requireSpec(venue, instrument, 'instrument'),
+      sizing: {
+        equity: (venue) => this.equity(venue),
+        kellyNotional: (venue, bet) => fractionalKellySize({ equity: this.equity(venue), maxLeverage: this.leverage(venue), ...bet }).notional,
+        volTargetNotional: (venue, target) => volTargetSize({ equity: this.equity(venue), maxLeverage: this.leverage(venue), ...target }).notional,
+      },
       log: this.log,
     };
+  }
+
+  private equity(venue: number): number {
+    let equity = this.balances.get(venue) ?? 0;
+    for (const [key, position] of this.positions) {
+      const book = this.books.get(key);
+      if (marketVenue(key) !== venue) continue;
+      equity += position.qty * (book !== undefined && book.bidPrice > 0 && book.askPrice > 0 ? midPrice(book) : position.avgPrice);
+    }
+    return equity;
   }
 
   private submit(request: SubmitRequest): number {

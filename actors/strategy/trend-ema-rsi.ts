@@ -50,8 +50,13 @@ const paramsSchema = z
     atrPeriod: positiveInt().default(14),
     atrStopMultiple: positive().default(2),
     stopMode: z.enum(['fixed', 'trailing']).default('trailing'),
-    /** Quote currency per entry. */
+    /** Quote currency per entry (the most an entry may be when volTarget sizes it). */
     orderNotional: positive(),
+    /**
+     * Size entries by volatility targeting (ctx.sizing.volTargetNotional over the last
+     * `lookbackBars` bar returns), never above orderNotional. Without it every entry is orderNotional.
+     */
+    volTarget: z.strictObject({ annualVol: positive(), lookbackBars: positiveInt().min(2) }).optional(),
     allowShort: z.boolean().default(false),
   })
   .check((ctx) => {
@@ -86,6 +91,8 @@ export class TrendEmaRsiStrategy implements Strategy {
   private pendingIntent: number | undefined;
   private exitReason: ExitReason | undefined;
   private barCount = 0;
+  /** Closes of the last volTarget.lookbackBars + 1 bars (volTarget sizing only). */
+  private readonly recentCloses: number[] = [];
 
   constructor(params: TrendEmaRsiInput) {
     this.params = parseTrendEmaRsiParams(params);
@@ -120,6 +127,7 @@ export class TrendEmaRsiStrategy implements Strategy {
   /** One closed bar: indicators, stop, exits, entries. Public so a backtest can feed candles. */
   onBar(bar: Readonly<Bar>, ctx: StrategyContext): void {
     this.barCount++;
+    this.rememberClose(bar.close);
     const fast = this.fast.update(bar.close);
     const slow = this.slow.update(bar.close);
     const rsi = this.rsi.update(bar.close);
@@ -178,6 +186,26 @@ export class TrendEmaRsiStrategy implements Strategy {
     return this.state;
   }
 
+  /** orderNotional, or less when volatility targeting says so (not enough bars yet: nothing). */
+  private entryNotional(ctx: StrategyContext): number {
+    const p = this.params;
+    if (p.volTarget === undefined) return p.orderNotional;
+    if (this.recentCloses.length < p.volTarget.lookbackBars + 1) return 0;
+    const returns = this.recentCloses.slice(1).map((c, i) => c / this.recentCloses[i]! - 1);
+    // Bars that never moved say nothing about risk: no size can be derived from them.
+    if (returns.every((r) => r === 0)) return 0;
+    const periodsPerYear = (365 * 24 * 3600 * 1000) / p.barIntervalMs;
+    const target = ctx.sizing.volTargetNotional(p.venue, { returns, periodsPerYear, targetAnnualVol: p.volTarget.annualVol });
+    return Math.min(p.orderNotional, target);
+  }
+
+  private rememberClose(close: number): void {
+    const lookback = this.params.volTarget?.lookbackBars;
+    if (lookback === undefined) return;
+    this.recentCloses.push(close);
+    if (this.recentCloses.length > lookback + 1) this.recentCloses.shift();
+  }
+
   private drainBars(ctx: StrategyContext): void {
     // onBar may not add bars, so a plain index walk over the queue is safe.
     for (let i = 0; i < this.closedBars.length; i++) this.onBar(this.closedBars[i]!, ctx);
@@ -193,9 +221,9 @@ export class TrendEmaRsiStrategy implements Strategy {
       ctx.log.info('trend.entrySkipped', { reason: 'no usable ATR stop', close, atr, stop });
       return;
     }
-    const qty = qtyForNotional(spec, p.orderNotional, close);
+    const qty = qtyForNotional(spec, this.entryNotional(ctx), close);
     if (qty <= 0 || qty < spec.minQty || qty * close < spec.minNotional) {
-      ctx.log.info('trend.entrySkipped', { reason: 'orderNotional below the instrument minimum', qty, close });
+      ctx.log.info('trend.entrySkipped', { reason: 'entry notional below the instrument minimum (or volTarget not warm)', qty, close });
       return;
     }
     this.stop = stop;

@@ -42,6 +42,7 @@ export interface HarnessOptions {
   lastIntentId?: number;
   positions?: SeedPosition[];
   quoteBalances?: Array<{ venue: number; balance: number }>;
+  leverage?: (venue: number) => number;
   startUs?: number;
   logs?: Array<{ level: string; event: string; data?: Record<string, unknown> }>;
 }
@@ -62,6 +63,7 @@ export function harness(strategy: Strategy, options: HarnessOptions = {}): Harne
     lastIntentId: options.lastIntentId ?? 0,
     positions: options.positions ?? [],
     quoteBalances: options.quoteBalances ?? [],
+    ...(options.leverage && { leverage: options.leverage }),
     log: {
       info: (event, data) => logs?.push({ level: 'info', event, ...(data ? { data } : {}) }),
       warn: (event, data) => logs?.push({ level: 'warn', event, ...(data ? { data } : {}) }),

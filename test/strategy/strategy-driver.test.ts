@@ -39,6 +39,27 @@ class Probe implements Strategy {
 
 const limitBuy = { venue: 1, instrument: 1, side: Side.BUY, type: OrderType.LIMIT, price: 100, qty: 0.5 } as const;
 
+describe('strategy driver: sizing helpers', () => {
+  it('values equity per venue at the mid and caps Kelly and vol-target notionals by that venue\'s leverage', () => {
+    const probe = new Probe();
+    const h = harness(probe, { quoteBalances: [{ venue: 1, balance: 1_000 }], positions: [{ venue: 1, instrument: 1, qty: 2, avgPrice: 90 }], leverage: (venue) => (venue === 1 ? 3 : 1) });
+    expect(probe.ctx.sizing.equity(1)).toBe(1_000 + 2 * 90); // no book yet: the entry price
+    h.driver.onBook(book(1, 1, 99, 101));
+    expect(probe.ctx.sizing.equity(1)).toBe(1_200);
+    expect(probe.ctx.sizing.equity(2)).toBe(0);
+    // full Kelly 0.6 − 0.4/1 = 0.2; a quarter of it: 5% of 1 200
+    expect(probe.ctx.sizing.kellyNotional(1, { winProbability: 0.6, winLossRatio: 1 })).toBeCloseTo(60, 9);
+    // an edge of full Kelly 0.9 − 0.1/9 = 0.8889 at fraction 1 is still under leverage 3; at 10× edge it is capped
+    expect(probe.ctx.sizing.kellyNotional(1, { winProbability: 0.9, winLossRatio: 9, kellyFraction: 1 })).toBeCloseTo(1_200 * (0.9 - 0.1 / 9), 9);
+    expect(probe.ctx.sizing.kellyNotional(1, { winProbability: 0.3, winLossRatio: 1 })).toBe(0); // no edge, no position
+    // returns ±1% a period, 10 000 periods a year: vol = 0.01 × √(4/3) × 100 = 1.1547; target 2 -> 1.732× equity, under 3
+    const returns = [0.01, -0.01, 0.01, -0.01];
+    expect(probe.ctx.sizing.volTargetNotional(1, { returns, periodsPerYear: 10_000, targetAnnualVol: 2 })).toBeCloseTo(1_200 * 2 / (0.01 * Math.sqrt(4 / 3) * 100), 6);
+    expect(probe.ctx.sizing.volTargetNotional(1, { returns, periodsPerYear: 10_000, targetAnnualVol: 10 })).toBeCloseTo(3_600, 9);
+    expect(() => probe.ctx.sizing.volTargetNotional(1, { returns: [0, 0], periodsPerYear: 10, targetAnnualVol: 1 })).toThrow(/zero volatility/);
+  });
+});
+
 describe('strategy driver: intents', () => {
   it('numbers intents from lastIntentId + 1, fills every OrderIntent field, and reports the id to persist', () => {
     const probe = new Probe();

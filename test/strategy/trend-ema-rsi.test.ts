@@ -6,7 +6,7 @@ import { Ema, WilderRsi } from '../../actors/strategy/indicators.js';
 import { parseTrendEmaRsiParams, TrendEmaRsiStrategy, type TrendEmaRsiInput } from '../../actors/strategy/trend-ema-rsi.js';
 import { ExecStatus, OrderType, Side, TimeInForce } from '../../src/domain/messages.js';
 import { packageRoot } from '../../src/runtime/package-root.js';
-import { fill, fillCompletely, harness, report, trade, type Harness } from './harness.js';
+import { fill, fillCompletely, harness, report, trade, type Harness, type HarnessOptions } from './harness.js';
 
 const INTERVAL = 60_000;
 const T0 = 1_700_000_040_000 - (1_700_000_040_000 % INTERVAL);
@@ -41,9 +41,9 @@ const small: TrendEmaRsiInput = {
  */
 const SERIES = bars([[20.5, 19.5, 20], [19.5, 18.5, 19], [18.5, 17.5, 18], [17.5, 16.5, 17], [16.5, 15.5, 16], [17.5, 16.5, 17], [19.5, 18.5, 19], [22.5, 21.5, 22]]);
 
-function run(params: TrendEmaRsiInput, series: readonly Bar[]): Harness & { strategy: TrendEmaRsiStrategy; intentsAfterBar: number[] } {
+function run(params: TrendEmaRsiInput, series: readonly Bar[], options: HarnessOptions = {}): Harness & { strategy: TrendEmaRsiStrategy; intentsAfterBar: number[] } {
   const strategy = new TrendEmaRsiStrategy(params);
-  const h = harness(strategy);
+  const h = harness(strategy, options);
   const intentsAfterBar: number[] = [];
   for (const bar of series) {
     strategy.onBar(bar, h.driver.context);
@@ -51,6 +51,37 @@ function run(params: TrendEmaRsiInput, series: readonly Bar[]): Harness & { stra
   }
   return { ...h, strategy, intentsAfterBar };
 }
+
+describe('trend EMA/RSI: sizing by volatility targeting (ctx.sizing)', () => {
+  /*
+   * volTarget over the last 4 bar returns at the crossover bar 7 (closes 18 17 16 17 19):
+   *   returns −1/18, −1/17, 1/16, 2/17; sample sd 0.0879628; 1-minute bars: 525 600 a year,
+   *   annualised vol 0.0879628 × √525600 = 63.771498.
+   */
+  const sized = (annualVol: number): TrendEmaRsiInput => ({ ...small, volTarget: { annualVol, lookbackBars: 4 } });
+
+  it('sizes the entry at equity × target vol / instrument vol, below orderNotional', () => {
+    // 10 000 × 5 / 63.771498 = 784.0493 quote -> 784.0493 / 19 = 41.26575 -> 41.2657
+    const h = run(sized(5), SERIES, { quoteBalances: [{ venue: 1, balance: 10_000 }] });
+    expect(h.sink.intents).toHaveLength(1);
+    expect(h.sink.intents[0]!.qty).toBe(41.2657);
+  });
+
+  it('caps it by the venue leverage and by orderNotional', () => {
+    // 100 × 200 / 63.77 = 313.6 quote is 3.14× equity: capped at leverage 2 -> 200 quote -> 10.5263
+    const capped = run(sized(200), SERIES, { quoteBalances: [{ venue: 1, balance: 100 }], leverage: () => 2 });
+    expect(capped.sink.intents[0]!.qty).toBe(10.5263);
+    // a large account: the vol-target notional is above orderNotional (1000 / 19 = 52.6315)
+    const big = run(sized(5), SERIES, { quoteBalances: [{ venue: 1, balance: 1_000_000 }] });
+    expect(big.sink.intents[0]!.qty).toBe(52.6315);
+  });
+
+  it('does not enter before it has lookbackBars returns, and refuses a lookback below 2', () => {
+    const cold = run({ ...small, volTarget: { annualVol: 5, lookbackBars: 7 } }, SERIES, { quoteBalances: [{ venue: 1, balance: 10_000 }] });
+    expect(cold.sink.intents).toHaveLength(0);
+    expect(() => parseTrendEmaRsiParams({ ...small, volTarget: { annualVol: 5, lookbackBars: 1 } })).toThrow(/volTarget\.lookbackBars/);
+  });
+});
 
 describe('trend EMA/RSI: known crossover', () => {
   it('enters exactly on the crossover bar with the ATR stop at the computed level', () => {

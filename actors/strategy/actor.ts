@@ -11,7 +11,7 @@
  * `order.cancel-strategy` asks the order manager to cancel whatever earlier incarnations left
  * open (the driver does not know those orders: a market maker's old quotes would be orphaned).
  */
-import { ExecStatus, RejectReason, rejectReasonName, type ExecutionReport, type Fill, type OrderIntent } from '../../src/domain/messages.js';
+import { ExecStatus, RejectReason, TradingState, rejectReasonName, type ExecutionReport, type Fill, type OrderIntent } from '../../src/domain/messages.js';
 import { defineActor, type ActorContext, type Outbox } from '../../src/runtime/actor-definition.js';
 import { DEPENDENCY_CONTROL, type BreakerState, type DependencyNotice } from '../../src/runtime/supervision/dependency-notices.js';
 import { executionReportCodec } from '../../src/runtime/codec/execution.js';
@@ -203,6 +203,7 @@ export default defineActor<StrategyActorConfig, State>({
       positions: seedPositions,
       quoteBalances,
       leverage: (venue) => config.leverage[String(venue)] ?? 1,
+      tradingState: () => ctx.gate.read() as TradingState,
       log: { info: (event, data) => ctx.log.info(data ?? {}, event), warn: (event, data) => ctx.log.warn(data ?? {}, event) },
     });
     const recentFills = resumed ? [...resumed.recentFills] : [];

@@ -33,7 +33,7 @@
  */
 import { z } from 'zod';
 import { roundPrice, roundQty, type InstrumentSpec } from '../../src/domain/instrument.js';
-import { OrderType, Side, type BookTop, type Trade } from '../../src/domain/messages.js';
+import { OrderType, Side, TradingState, tradingStateName, type BookTop, type Trade } from '../../src/domain/messages.js';
 import { Ewma } from './indicators.js';
 import { isUsableBook, midPrice, type MarketRef, type OrderView, type Strategy, type StrategyContext } from './strategy-api.js';
 import { marketId, parseStrategyParams, positive, positiveInt } from './strategy-params.js';
@@ -226,6 +226,13 @@ export class AvellanedaStoikovStrategy implements Strategy {
     const why = this.whyNotQuote(book, ctx);
     if (why !== undefined || book === undefined) {
       this.pull(why ?? 'no book', ctx);
+      return;
+    }
+    // PAUSED keeps open orders and HALTED cancels them downstream: either way no new quote may
+    // go, so a resting quote is not replaced (its cancel would leave the book empty). REDUCING
+    // allows only exits, which a two-sided quote is not.
+    if (ctx.tradingState() !== TradingState.ACTIVE) {
+      this.pulledReason = `trading ${tradingStateName(ctx.tradingState())}: quotes left as they rest`;
       return;
     }
     const mid = midPrice(book);

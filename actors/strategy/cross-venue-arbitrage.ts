@@ -29,7 +29,7 @@
 import { combineLatest, filter, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { incrementCount, isQtyOnStep, roundQty, type InstrumentSpec } from '../../src/domain/instrument.js';
-import { OrderType, Side, TimeInForce, type BookTop, type Fill } from '../../src/domain/messages.js';
+import { OrderType, Side, TimeInForce, TradingState, type BookTop, type Fill } from '../../src/domain/messages.js';
 import { BookStreams } from './book-streams.js';
 import { isUsableBook, type MarketRef, type OrderView, type Strategy, type StrategyContext } from './strategy-api.js';
 import { marketId, nonNegative, parseStrategyParams, positive, positiveInt } from './strategy-params.js';
@@ -207,7 +207,8 @@ export class CrossVenueArbitrageStrategy implements Strategy {
     const aToB = findOpportunity(legA, legB, limits(legA, legB));
     const bToA = findOpportunity(legB, legA, limits(legB, legA));
     const best = aToB !== null && (bToA === null || aToB.edgeBps >= bToA.edgeBps) ? aToB : bToA;
-    if (best === null) return;
+    // A new pair only while ACTIVE: its two legs add exposure, which every other state refuses.
+    if (best === null || ctx.tradingState() !== TradingState.ACTIVE) return;
     this.open(best, ctx);
   }
 

@@ -19,7 +19,7 @@
  */
 import type { InstrumentSpec } from '../../src/domain/instrument.js';
 import type {
-  BookTop, ExecutionReport, Fill, OrderIntent, OrderType, Side, TimeInForce, Trade,
+  BookTop, ExecutionReport, Fill, OrderIntent, OrderType, Side, TimeInForce, Trade, TradingState,
 } from '../../src/domain/messages.js';
 
 /** One instrument on one venue (both small integer ids from the runtime's tables). */
@@ -124,6 +124,12 @@ export interface StrategyContext {
    * config: each returns a notional in quote currency (0 without an edge).
    */
   readonly sizing: StrategySizing;
+  /**
+   * The trading state as the gate reads it now. Orders a state forbids are refused downstream
+   * anyway; a strategy that looks first does not send them (and does not cancel a resting
+   * quote it could not replace).
+   */
+  tradingState(): TradingState;
   readonly log: StrategyLog;
 }
 

@@ -20,7 +20,7 @@ import { fractionalKellySize, volTargetSize } from '../risk/sizing.js';
 import { MAX_INTENT_ID, MAX_STRATEGY_ID, orderIdParts } from '../order-manager/client-order-id.js';
 import { incrementCount, isPriceOnTick, isQtyOnStep, type InstrumentSpec } from '../../src/domain/instrument.js';
 import {
-  ExecStatus, OrderType, Side, TimeInForce,
+  ExecStatus, OrderType, Side, TimeInForce, TradingState,
   type BookTop, type ExecutionReport, type Fill, type OrderIntent, type Trade,
 } from '../../src/domain/messages.js';
 import {
@@ -51,6 +51,8 @@ export interface StrategyDriverOptions {
   quoteBalances?: ReadonlyArray<{ venue: number; balance: number }>;
   /** Maximum leverage per venue for the sizing helpers (1 where not given). */
   leverage?: (venue: number) => number;
+  /** The trading gate (the actor's ctx.gate); ACTIVE where not given (tests of the logic alone). */
+  tradingState?: () => TradingState;
   log?: StrategyLog;
 }
 
@@ -71,6 +73,7 @@ export class StrategyDriver {
   private readonly now: () => number;
   private readonly instruments: StrategyDriverOptions['instruments'];
   private readonly leverage: (venue: number) => number;
+  private readonly tradingState: () => TradingState;
   private readonly log: StrategyLog;
   private nextIntentId: number;
   private readonly orders = new Map<number, OrderView>();
@@ -99,6 +102,7 @@ export class StrategyDriver {
     this.instruments = options.instruments;
     this.log = options.log ?? SILENT_LOG;
     this.leverage = options.leverage ?? (() => 1);
+    this.tradingState = options.tradingState ?? (() => TradingState.ACTIVE);
     this.nextIntentId = last + 1;
     for (const m of this.strategy.markets) {
       this.requireSpec(m.venue, m.instrument, 'strategy market');
@@ -241,6 +245,7 @@ export class StrategyDriver {
         kellyNotional: (venue, bet) => fractionalKellySize({ equity: this.equity(venue), maxLeverage: this.leverage(venue), ...bet }).notional,
         volTargetNotional: (venue, target) => volTargetSize({ equity: this.equity(venue), maxLeverage: this.leverage(venue), ...target }).notional,
       },
+      tradingState: () => this.tradingState(),
       log: this.log,
     };
   }

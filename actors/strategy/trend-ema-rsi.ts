@@ -26,7 +26,7 @@
  */
 import { z } from 'zod';
 import { roundPrice } from '../../src/domain/instrument.js';
-import { OrderType, Side, type Trade } from '../../src/domain/messages.js';
+import { OrderType, Side, TradingState, tradingStateName, type Trade } from '../../src/domain/messages.js';
 import { qtyForNotional } from '../risk/sizing.js';
 import { TimeBarBuilder, type Bar } from './bar-builder.js';
 import { Ema, WilderAtr, WilderRsi } from './indicators.js';
@@ -214,6 +214,10 @@ export class TrendEmaRsiStrategy implements Strategy {
 
   private enter(side: Side, close: number, atr: number, ctx: StrategyContext): void {
     const p = this.params;
+    if (ctx.tradingState() !== TradingState.ACTIVE) {
+      ctx.log.info('trend.entrySkipped', { reason: `trading is ${tradingStateName(ctx.tradingState())}`, close });
+      return;
+    }
     const spec = ctx.instrument(p.venue, p.instrument);
     const distance = p.atrStopMultiple * atr;
     const stop = side === Side.BUY ? roundPrice(spec, close - distance, 'down') : roundPrice(spec, close + distance, 'up');

@@ -30,7 +30,7 @@ const marketMaker = (name: string, id: number, venue: number, dir: string) => ({
     state_file: join(dir, `strategy-${name}.json`),
     params: {
       venue, instrument: 1, gamma: 0.05, k: 1, horizon: { kind: 'rolling', seconds: 60 }, sigmaSampleMs: 200, minSigmaSamples: 5,
-      orderQty: 0.001, maxInventory: 0.005, requoteThresholdTicks: 1000, maxBookAgeMs: 3000,
+      orderQty: 0.001, maxInventory: 0.005, requoteThresholdTicks: 1000, maxBookAgeMs: 10_000,
     },
   },
 });

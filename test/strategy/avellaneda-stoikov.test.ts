@@ -4,7 +4,7 @@ import {
   type AvellanedaStoikovInput,
 } from '../../actors/strategy/avellaneda-stoikov.js';
 import { StrategyParamError } from '../../actors/strategy/strategy-params.js';
-import { ExecStatus, OrderType, Side } from '../../src/domain/messages.js';
+import { ExecStatus, OrderType, Side, TradingState, tradingStateName } from '../../src/domain/messages.js';
 import { book, btcSpec, fill, harness, report, trade, type Harness, type HarnessOptions } from './harness.js';
 
 // (2/γ)·ln(1 + γ/k) for γ = 0.1, k = 1.5: 20 · ln(16/15) = 20 · 0.0645385211 = 1.2907704228
@@ -102,6 +102,24 @@ describe('A–S market maker', () => {
     move(100.04, 100.06);
     expect(h.sink.cancels.map((c) => c.intentId)).toEqual([1, 2]);
     expect(h.sink.intents.slice(2).map((i) => [i.side, i.price, i.qty])).toEqual([[Side.BUY, 98.9, 0.1], [Side.SELL, 101.2, 0.1]]);
+  });
+
+  it('while the gate is not ACTIVE leaves its resting quotes alone and places nothing; requotes once ACTIVE again', () => {
+    let gate: TradingState = TradingState.ACTIVE;
+    const h = warmUp({ tradingState: () => gate });
+    expect(h.sink.intents).toHaveLength(2);
+    const move = (bid: number, ask: number) => h.driver.onBook(book(1, 1, bid, ask, { exchangeTsMs: T0_MS + 2_500, receiveTsUs: h.clock.us }));
+    for (const state of [TradingState.PAUSED, TradingState.REDUCING, TradingState.HALTED]) {
+      gate = state;
+      move(100.04, 100.06); // five ticks: would cancel-replace while ACTIVE
+      expect(h.sink.cancels).toHaveLength(0);
+      expect(h.sink.intents).toHaveLength(2);
+      expect(h.strategy.describe().pulled).toContain(tradingStateName(state));
+    }
+    gate = TradingState.ACTIVE;
+    move(100.04, 100.06);
+    expect(h.sink.cancels.map((c) => c.intentId)).toEqual([1, 2]);
+    expect(h.sink.intents.slice(2).map((i) => [i.side, i.price])).toEqual([[Side.BUY, 98.9], [Side.SELL, 101.2]]);
   });
 
   it('skews with inventory and sizes each side so a full fill stays within maxInventory', () => {

@@ -3,7 +3,7 @@ import {
   CrossVenueArbitrageStrategy, findOpportunity, netEdgeBps, parseCrossVenueArbitrageParams,
   type CrossVenueArbitrageInput,
 } from '../../actors/strategy/cross-venue-arbitrage.js';
-import { ExecStatus, OrderType, Side, TimeInForce } from '../../src/domain/messages.js';
+import { ExecStatus, OrderType, Side, TimeInForce, TradingState } from '../../src/domain/messages.js';
 import { book, btcSpec, fill, fillCompletely, harness, report, specKey, type HarnessOptions } from './harness.js';
 
 const A = 1;
@@ -89,6 +89,19 @@ describe('cross-venue arbitrage strategy', () => {
       [B, Side.SELL, OrderType.LIMIT, TimeInForce.IOC, 100.26, 0.5],
     ]);
     expect(h.strategy.currentState).toBe('PAIR');
+  });
+
+  it('opens no pair while the gate is not ACTIVE, and does once it is', () => {
+    let gate: TradingState = TradingState.PAUSED;
+    const h = setup(params, { tradingState: () => gate });
+    for (const state of [TradingState.PAUSED, TradingState.REDUCING, TradingState.HALTED]) {
+      gate = state;
+      h.books(100.26);
+      expect(h.sink.intents).toEqual([]);
+    }
+    gate = TradingState.ACTIVE;
+    h.books(100.26);
+    expect(h.sink.intents).toHaveLength(2);
   });
 
   it('does not fire 1 bps under the threshold, nor on stale books', () => {

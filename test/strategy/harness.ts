@@ -8,7 +8,7 @@ import type { CancelRequest, Strategy, StrategySink } from '../../actors/strateg
 import type { InstrumentSpec } from '../../src/domain/instrument.js';
 import {
   ExecStatus, Liquidity, Side,
-  type BookTop, type ExecutionReport, type Fill, type OrderIntent, type Trade,
+  type BookTop, type ExecutionReport, type Fill, type OrderIntent, type Trade, type TradingState,
 } from '../../src/domain/messages.js';
 
 export function btcSpec(overrides: Partial<InstrumentSpec> = {}): InstrumentSpec {
@@ -43,6 +43,8 @@ export interface HarnessOptions {
   positions?: SeedPosition[];
   quoteBalances?: Array<{ venue: number; balance: number }>;
   leverage?: (venue: number) => number;
+  /** The gate as the strategy reads it; ACTIVE where not given. */
+  tradingState?: () => TradingState;
   startUs?: number;
   logs?: Array<{ level: string; event: string; data?: Record<string, unknown> }>;
 }
@@ -64,6 +66,7 @@ export function harness(strategy: Strategy, options: HarnessOptions = {}): Harne
     positions: options.positions ?? [],
     quoteBalances: options.quoteBalances ?? [],
     ...(options.leverage && { leverage: options.leverage }),
+    ...(options.tradingState && { tradingState: options.tradingState }),
     log: {
       info: (event, data) => logs?.push({ level: 'info', event, ...(data ? { data } : {}) }),
       warn: (event, data) => logs?.push({ level: 'warn', event, ...(data ? { data } : {}) }),

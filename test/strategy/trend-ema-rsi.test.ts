@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { Bar } from '../../actors/strategy/bar-builder.js';
 import { Ema, WilderRsi } from '../../actors/strategy/indicators.js';
 import { parseTrendEmaRsiParams, TrendEmaRsiStrategy, type TrendEmaRsiInput } from '../../actors/strategy/trend-ema-rsi.js';
-import { ExecStatus, OrderType, Side, TimeInForce } from '../../src/domain/messages.js';
+import { ExecStatus, OrderType, Side, TimeInForce, TradingState } from '../../src/domain/messages.js';
 import { packageRoot } from '../../src/runtime/package-root.js';
 import { fill, fillCompletely, harness, report, trade, type Harness, type HarnessOptions } from './harness.js';
 
@@ -74,6 +74,12 @@ describe('trend EMA/RSI: sizing by volatility targeting (ctx.sizing)', () => {
     // a large account: the vol-target notional is above orderNotional (1000 / 19 = 52.6315)
     const big = run(sized(5), SERIES, { quoteBalances: [{ venue: 1, balance: 1_000_000 }] });
     expect(big.sink.intents[0]!.qty).toBe(52.6315);
+  });
+
+  it('enters only while the gate is ACTIVE: the same crossover while PAUSED sends nothing', () => {
+    const paused = run(small, SERIES, { tradingState: () => TradingState.PAUSED });
+    expect(paused.sink.intents).toHaveLength(0);
+    expect(run(small, SERIES, { tradingState: () => TradingState.ACTIVE }).sink.intents).toHaveLength(1);
   });
 
   it('does not enter before it has lookbackBars returns, and refuses a lookback below 2', () => {

@@ -18,7 +18,7 @@ const INSTRUMENTS = [
   { id: 2, symbol: 'ETHUSDT', base: 'ETH', quote: 'USDT', tick_size: 0.01, step_size: 0.0001, min_qty: 0.0001, max_qty: 9000, min_notional: 5 },
 ];
 
-const marketMaker = (name: string, id: number, venue: number, dir: string) => ({
+const marketMaker = (name: string, id: number, venue: number, dir: string, requoteThresholdTicks: number) => ({
   name,
   actor: 'strategy',
   sends: ['risk'],
@@ -30,7 +30,7 @@ const marketMaker = (name: string, id: number, venue: number, dir: string) => ({
     state_file: join(dir, `strategy-${name}.json`),
     params: {
       venue, instrument: 1, gamma: 0.05, k: 1, horizon: { kind: 'rolling', seconds: 60 }, sigmaSampleMs: 200, minSigmaSamples: 5,
-      orderQty: 0.001, maxInventory: 0.005, requoteThresholdTicks: 1000, maxBookAgeMs: 10_000,
+      orderQty: 0.001, maxInventory: 0.005, requoteThresholdTicks, maxBookAgeMs: 10_000,
     },
   },
 });
@@ -62,13 +62,47 @@ const exchange = (name: string, venue: number, urls: PaperVenueUrls, marketPeers
 export interface PaperOptions {
   /** The kill switch's flatten_on_halt: on HALTED, close our positions with reduce-only market orders. */
   flattenOnHalt?: boolean;
+  /** A recorder on an embedded PGlite database in the test folder (the runtime wires the order manager, risk and kill switch to it). */
+  recorder?: boolean;
+  /** Venues with a market maker (mm-a on 1, mm-b on 2); default both. */
+  marketMakerVenues?: ReadonlyArray<1 | 2>;
+  /** Default 1000 ticks (10 USDT): quotes rest through small moves. */
+  requoteThresholdTicks?: number;
+  seed?: number;
 }
 
-export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrls, options: PaperOptions = {}): { yaml: string; socket: string } {
+export interface PaperConfig {
+  yaml: string;
+  socket: string;
+  journal: string;
+  killSwitchFile: string;
+}
+
+export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrls, options: PaperOptions = {}): PaperConfig {
   const socket = join(dir, 'run', 'bot4.sock');
+  const journal = join(dir, 'order-manager.jsonl');
+  const killSwitchFile = join(dir, 'kill-switch.json');
+  const makers = [
+    { name: 'mm-a', id: 1, venue: 1 as const },
+    { name: 'mm-b', id: 4, venue: 2 as const },
+  ].filter((m) => (options.marketMakerVenues ?? [1, 2]).includes(m.venue));
+  const strategies = [...makers.map((m) => m.name), 'arbitrage'];
+  const marketPeers = (venue: number) => [...makers.filter((m) => m.venue === venue).map((m) => m.name), 'arbitrage'];
+  const recorder = {
+    name: 'recorder',
+    actor: 'recorder',
+    wait: 'park',
+    config: {
+      venues: { '1': 'venue-a', '2': 'venue-b' },
+      instruments: INSTRUMENTS,
+      strategies: Object.fromEntries([...makers.map((m) => [String(m.id), m.name]), ['2', 'arbitrage']]),
+      spool_path: join(dir, 'recorder-spool.jsonl'),
+    },
+  };
   const config = {
-    runtime: { seed: 5, shutdown_deadline_ms: 20_000 },
+    runtime: { seed: options.seed ?? 5, shutdown_deadline_ms: 20_000 },
     admin: { socket_path: socket },
+    ...(options.recorder && { database: { data_dir: join(dir, 'pglite') } }),
     logging: { dir: join(dir, 'logs'), console: 'json', level: 'info' },
     killswitch: { gpio: { mode: 'off' } },
     tree: {
@@ -79,11 +113,11 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
           name: 'safety',
           strategy: 'one_for_all',
           children: [
-            { name: 'kill-switch', actor: 'kill-switch', sends: ['order-manager', 'exchange-a', 'exchange-b', 'risk'], config: { state_file: join(dir, 'kill-switch.json'), flatten_on_halt: options.flattenOnHalt ?? false } },
+            { name: 'kill-switch', actor: 'kill-switch', sends: ['order-manager', 'exchange-a', 'exchange-b', 'risk'], config: { state_file: killSwitchFile, flatten_on_halt: options.flattenOnHalt ?? false } },
             {
               name: 'risk',
               actor: 'risk',
-              sends: ['order-manager', 'kill-switch', 'mm-a', 'mm-b', 'arbitrage'],
+              sends: ['order-manager', 'kill-switch', ...strategies],
               config: {
                 instruments: INSTRUMENTS,
                 capital: { '1': 100_000, '2': 100_000 },
@@ -99,7 +133,7 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
             },
           ],
         },
-        { name: 'venues', strategy: 'one_for_one', children: [exchange('a', 1, a, ['mm-a', 'arbitrage']), exchange('b', 2, b, ['mm-b', 'arbitrage'])] },
+        { name: 'venues', strategy: 'one_for_one', children: [exchange('a', 1, a, marketPeers(1)), exchange('b', 2, b, marketPeers(2))] },
         {
           name: 'execution',
           strategy: 'rest_for_one',
@@ -109,16 +143,17 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
             {
               name: 'order-manager',
               actor: 'order-manager',
-              sends: ['exchange-a', 'exchange-b', 'risk', ...['mm-a', 'mm-b', 'arbitrage'].map((to) => ({ to, full_policy: 'drop-newest' }))],
+              sends: ['exchange-a', 'exchange-b', 'risk', ...strategies.map((to) => ({ to, full_policy: 'drop-newest' }))],
               ring_bytes: 262_144,
               full_policy: 'block',
               config: {
                 venues: { '1': 'exchange-a', '2': 'exchange-b' },
-                strategy_peers: ['mm-a', 'mm-b', 'arbitrage'],
+                strategy_peers: strategies,
                 instruments: INSTRUMENTS,
-                journal_file: join(dir, 'order-manager.jsonl'),
+                journal_file: journal,
               },
             },
+            ...(options.recorder ? [recorder] : []),
           ],
         },
         {
@@ -126,8 +161,7 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
           strategy: 'one_for_one',
           isolated: true,
           children: [
-            marketMaker('mm-a', 1, 1, dir),
-            marketMaker('mm-b', 4, 2, dir),
+            ...makers.map((m) => marketMaker(m.name, m.id, m.venue, dir, options.requoteThresholdTicks ?? 1000)),
             {
               name: 'arbitrage',
               actor: 'strategy',
@@ -148,5 +182,5 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
       ],
     },
   };
-  return { yaml: stringify(config), socket };
+  return { yaml: stringify(config), socket, journal, killSwitchFile };
 }

@@ -18,7 +18,7 @@ const INSTRUMENTS = [
   { id: 2, symbol: 'ETHUSDT', base: 'ETH', quote: 'USDT', tick_size: 0.01, step_size: 0.0001, min_qty: 0.0001, max_qty: 9000, min_notional: 5 },
 ];
 
-const marketMaker = (name: string, id: number, venue: number, dir: string, requoteThresholdTicks: number) => ({
+const marketMaker = (name: string, id: number, venue: number, dir: string, overrides: Record<string, unknown>) => ({
   name,
   actor: 'strategy',
   sends: ['risk'],
@@ -30,7 +30,8 @@ const marketMaker = (name: string, id: number, venue: number, dir: string, requo
     state_file: join(dir, `strategy-${name}.json`),
     params: {
       venue, instrument: 1, gamma: 0.05, k: 1, horizon: { kind: 'rolling', seconds: 60 }, sigmaSampleMs: 200, minSigmaSamples: 5,
-      orderQty: 0.001, maxInventory: 0.005, requoteThresholdTicks, maxBookAgeMs: 10_000,
+      orderQty: 0.001, maxInventory: 0.005, requoteThresholdTicks: 1000, maxBookAgeMs: 10_000,
+      ...overrides,
     },
   },
 });
@@ -66,8 +67,8 @@ export interface PaperOptions {
   recorder?: boolean;
   /** Venues with a market maker (mm-a on 1, mm-b on 2); default both. */
   marketMakerVenues?: ReadonlyArray<1 | 2>;
-  /** Default 1000 ticks (10 USDT): quotes rest through small moves. */
-  requoteThresholdTicks?: number;
+  /** Avellaneda–Stoikov parameters over the defaults (gamma 0.05, requote on a 1000-tick = 10 USDT move, ...). */
+  marketMakerParams?: Record<string, unknown>;
   seed?: number;
 }
 
@@ -161,7 +162,7 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
           strategy: 'one_for_one',
           isolated: true,
           children: [
-            ...makers.map((m) => marketMaker(m.name, m.id, m.venue, dir, options.requoteThresholdTicks ?? 1000)),
+            ...makers.map((m) => marketMaker(m.name, m.id, m.venue, dir, options.marketMakerParams ?? {})),
             {
               name: 'arbitrage',
               actor: 'strategy',

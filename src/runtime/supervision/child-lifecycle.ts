@@ -43,6 +43,7 @@ export function toActorSpec(node: ActorNodeSpec): ActorSpec {
     waitStrategy: node.wait,
     startTimeoutMs: node.startTimeoutMs,
     heartbeatTimeoutMs: node.heartbeatTimeoutMs,
+    standby: node.standby,
   };
 }
 

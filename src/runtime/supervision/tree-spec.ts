@@ -57,6 +57,8 @@ export interface ActorNodeSpec {
   readonly fullPolicy: FullPolicy;
   /** Paths of the isolated subtrees whose breaker state this actor is told about. */
   readonly dependsOn: readonly string[];
+  /** Restarts may be handed a preloaded standby worker of this kind (src/runtime/standby-pool.ts). */
+  readonly standby: boolean;
   readonly config: Readonly<Record<string, unknown>>;
 }
 
@@ -152,6 +154,7 @@ function normaliseActor(node: RawActorNode, path: string, paths: ReadonlyMap<str
     ringBytes: node.ring_bytes,
     fullPolicy: node.full_policy,
     dependsOn: node.depends_on.map((name) => paths.get(name) ?? name),
+    standby: node.standby,
     config: node.config,
   };
 }

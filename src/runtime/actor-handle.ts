@@ -281,6 +281,22 @@ async function startIncarnation(
   );
   watchdog.unref();
 
+  /**
+   * A call the worker cannot answer any more fails when the worker exits, not at its
+   * timeout. (A reply the worker sent just before dying can be lost with its port.)
+   */
+  const controlCall = <T>(call: Promise<T>, timeoutMs: number, what: string): Promise<T> =>
+    withTimeout(
+      Promise.race([
+        call,
+        exited.then((reason): never => {
+          throw new Error(`${spec.path} exited before answering ${what} (${describeExit(reason)})`);
+        }),
+      ]),
+      timeoutMs,
+      `${spec.path} ${what}`,
+    );
+
   const handle: ActorHandle = {
     spec,
     threadId,
@@ -320,9 +336,9 @@ async function startIncarnation(
         }),
       };
     },
-    localStats: (timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => withTimeout(remote.stats(), timeoutMs, `${spec.path} stats`),
-    describe: (timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => withTimeout(remote.describe(), timeoutMs, `${spec.path} describe`),
-    invoke: (method, args, timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => withTimeout(remote.invoke(method, args), timeoutMs, `${spec.path} ${method}`),
+    localStats: (timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => controlCall(remote.stats(), timeoutMs, 'stats'),
+    describe: (timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => controlCall(remote.describe(), timeoutMs, 'describe'),
+    invoke: (method, args, timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => controlCall(remote.invoke(method, args), timeoutMs, method),
   };
   return handle;
 }

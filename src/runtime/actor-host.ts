@@ -10,7 +10,7 @@
  *   actor exactly as a cold start would (init runs only then).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { actorModuleUrl, runActor } from './actor-runner.js';
+import { actorModuleUrl, runActor, warmUpLogger } from './actor-runner.js';
 import type { HostBoot, StandbyAssign, StandbyToSupervisor } from './actor-protocol.js';
 
 const boot = workerData as HostBoot | undefined;
@@ -38,6 +38,8 @@ if (boot.mode === 'cold') {
       if (!assigned) throw failure;
       return;
     }
-    if (!assigned) port.postMessage({ type: 'standby-ready', heapUsedBytes: process.memoryUsage().heapUsed } satisfies StandbyToSupervisor);
+    if (assigned) return;
+    warmUpLogger();
+    port.postMessage({ type: 'standby-ready', heapUsedBytes: process.memoryUsage().heapUsed } satisfies StandbyToSupervisor);
   });
 }

@@ -8,7 +8,7 @@
  * kills the worker, and supervision decides what happens next. A frame whose handler
  * threw was never committed, so the next incarnation receives it again (at-least-once).
  */
-import { parentPort, type MessagePort } from 'node:worker_threads';
+import { MessageChannel, parentPort, type MessagePort } from 'node:worker_threads';
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
@@ -166,7 +166,11 @@ class Host {
     }
     this.running = true;
     status.setPhase(ActorPhase.RUNNING);
-    this.loopDone = this.runLoop().catch(rethrowAsUncaught);
+    // The loop's first idle wait blocks the thread (spin-then-park): enter it on the next
+    // turn, so that init's reply to the supervisor goes out first instead of after a park.
+    this.loopDone = yieldToEventLoop()
+      .then(() => this.runLoop())
+      .catch(rethrowAsUncaught);
   }
 
   private decodeFrame(frame: InboundFrame) {
@@ -282,6 +286,19 @@ function rethrowAsUncaught(error: unknown): void {
   setImmediate(() => {
     throw error;
   });
+}
+
+/**
+ * Pays pino's first-use cost (building the logger and serialising a first line takes
+ * 10-40 ms on a loaded 2-core box) on a private channel, so a standby that becomes an
+ * actor does not pay it on the restart path. The line goes nowhere.
+ */
+export function warmUpLogger(): void {
+  const { port1, port2 } = new MessageChannel();
+  const log = createWorkerLogger(port2, { path: 'standby', actor: 'standby' }, 'info');
+  log.info({ warmUp: true }, 'standby warm-up');
+  port1.close();
+  port2.close();
 }
 
 /** Becomes the actor of `assignment`: serves its control plane, whose `start` runs init. */

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startActor, type ActorHandle } from '../../src/runtime/actor-handle.js';
+import type { ActorHandle } from '../../src/runtime/actor-handle.js';
+import { StandbyPool, type StandbyEvent } from '../../src/runtime/standby-pool.js';
 import { seededRandom } from '../../src/domain/random.js';
 import type { SupervisionEvent } from '../../src/runtime/supervision/events.js';
 import { SupervisionTree } from '../../src/runtime/supervision/supervision-tree.js';
@@ -22,7 +23,16 @@ export interface Harness {
   waitFor<T extends SupervisionEvent['type']>(type: T, match?: (e: Extract<SupervisionEvent, { type: T }>) => boolean, from?: number, timeoutMs?: number): Promise<Extract<SupervisionEvent, { type: T }>>;
   eventsOf<T extends SupervisionEvent['type']>(type: T): Extract<SupervisionEvent, { type: T }>[];
   threadIdOf(path: string): number | undefined;
+  /** The tree's warm standbys (enabled unless the test asked for cold starts only). */
+  readonly standbys: StandbyPool;
+  readonly standbyEvents: StandbyEvent[];
+  /** Stops the tree, then terminates the standbys (as the runtime's shutdown does). */
   stop(): Promise<void>;
+}
+
+export interface TreeOptions {
+  /** false: every start is cold (no StandbyPool standbys). Default true, as in the runtime. */
+  readonly standby?: boolean;
 }
 
 /** A scratch folder for start counters, removed by `cleanup`. */
@@ -43,7 +53,11 @@ function withShortShutdown(node: unknown): unknown {
   return node;
 }
 
-export async function startTree(rawTree: unknown, seed = 42): Promise<Harness> {
+/**
+ * Starts the tree with restarts going through a StandbyPool (the runtime's default), so
+ * every supervision guarantee tested here holds for warm restarts too.
+ */
+export async function startTree(rawTree: unknown, seed = 42, options: TreeOptions = {}): Promise<Harness> {
   const spec = parseTreeSpec(withShortShutdown(rawTree));
   const actors = collectActors(spec);
   const wiring = buildWiring(
@@ -51,9 +65,11 @@ export async function startTree(rawTree: unknown, seed = 42): Promise<Harness> {
     createTradingGate(),
   );
   const handles = new Map<string, ActorHandle>();
+  const standbyEvents: StandbyEvent[] = [];
+  const standbys = new StandbyPool({ enabled: options.standby ?? true, onEvent: (e) => standbyEvents.push(e) });
   const tree = new SupervisionTree<ActorWiring>(spec, {
     startChild: async (actorSpec, actorWiring) => {
-      const handle = await startActor({ ...actorSpec, moduleUrl: fixtureUrl(actorSpec.kind), logLevel: 'silent' }, actorWiring);
+      const handle = await standbys.startActor({ ...actorSpec, moduleUrl: fixtureUrl(actorSpec.kind), logLevel: 'silent' }, actorWiring);
       handles.set(actorSpec.path, handle);
       return handle;
     },
@@ -87,12 +103,20 @@ export async function startTree(rawTree: unknown, seed = 42): Promise<Harness> {
     },
     eventsOf: (type) => events.filter((e) => e.type === type) as never,
     threadIdOf: (path) => tree.node(path)?.threadId,
+    standbys,
+    standbyEvents,
     async stop() {
       const report = await tree.stop(10_000);
+      await standbys.stop();
       if (!report.complete) throw new Error(`tree did not stop: ${JSON.stringify(report.notStopped)}`);
     },
   };
-  await tree.start();
+  try {
+    await tree.start();
+  } catch (error) {
+    await standbys.stop();
+    throw error;
+  }
   return harness;
 }
 

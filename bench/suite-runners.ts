@@ -4,6 +4,7 @@
  * suite runs, so a run of one suite loads only what it needs.
  */
 import { latencyFigures, measured, bennyFigures, type BenchFigure } from './bench-figures.js';
+import { round } from './latency-stats.js';
 import type { BenchSize, SuiteName } from './suites.js';
 
 export type SuiteOutcome =
@@ -94,8 +95,8 @@ async function supervision({ size, step }: SuiteContext): Promise<SuiteOutcome> 
       ]),
       ...modes.map((m) => measured(`crash -> running again (${m.mode})`, 'warm restarts', { value: m.warmRestarts, unit: 'restarts', samples: m.crashToRunning.p50.samples }, 'restarts handed a loaded standby worker')),
       ...result.memory.flatMap((m) => [
-        measured(`idle standby ${m.kind}`, 'heap', count(m.heapUsedBytes / 2 ** 20, 'MiB'), 'the standby isolate\'s heapUsed once its module graph loaded'),
-        measured(`idle standby ${m.kind}`, 'process RSS added', count(m.rssDeltaBytes / 2 ** 20, 'MiB'), 'process RSS with the loaded standby minus just before it was spawned (one standby alone)'),
+        measured(`idle standby ${m.kind}`, 'heap', count(round(m.heapUsedBytes / 2 ** 20, 1), 'MiB'), 'the standby isolate\'s heapUsed once its module graph loaded'),
+        measured(`idle standby ${m.kind}`, 'process RSS added', count(round(m.rssDeltaBytes / 2 ** 20, 1), 'MiB'), 'process RSS with the loaded standby minus just before it was spawned (one standby alone)'),
         measured(`idle standby ${m.kind}`, 'load time', count(m.loadMs, 'ms'), 'spawn -> standby-ready'),
       ]),
     ],

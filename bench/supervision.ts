@@ -67,7 +67,7 @@ const wallMs = (): number => performance.timeOrigin + performance.now();
 const actorUrl = (name: string): string => new URL(`./actors/${name}.js`, import.meta.url).href;
 const CONSUMER_KIND = 'crashing-consumer';
 /** Kinds whose standby memory is measured: the bench consumer and the system's own actors. */
-const MEMORY_KINDS = ['kill-switch', 'risk', 'order-manager', 'strategy', 'recorder', 'exchange'];
+const MEMORY_KINDS = ['kill-switch', 'risk', 'order-manager', 'strategy', 'recorder', 'venue-sim', 'exchange'];
 
 export async function runSupervisionBench(opts: { quick: boolean; onStep?: (text: string) => void }): Promise<SupervisionBenchResult> {
   const crashes = opts.quick ? 5 : 30;

@@ -232,9 +232,14 @@ async function startIncarnation(
       const reason = classify(code);
       // Worker messages are delivered before its exit event, so `assigned` is settled here.
       if (assigned) options.onExitSync?.(reason);
-      remote[Comlink.releaseProxy]();
-      control.port1.close();
-      resolve(reason);
+      // A reply the worker posted on its control port just before it died can still be
+      // queued there (that port is not drained before the exit event, unlike parentPort):
+      // let it be dispatched before the port closes and the exit is announced.
+      setImmediate(() => {
+        remote[Comlink.releaseProxy]();
+        control.port1.close();
+        resolve(reason);
+      });
     });
   });
 

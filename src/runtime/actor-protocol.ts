@@ -1,7 +1,8 @@
 /**
- * What crosses from the supervisor to an actor's worker at start (HostSpec in
- * workerData) and what the supervisor can call on it afterwards (ActorControlApi over
- * comlink). Shared memory (rings, status, gate) travels separately as ActorWiring.
+ * What crosses from the supervisor to an actor's worker at start (an ActorAssignment: in
+ * workerData for a cold start, in an `assign` message for a warm standby) and what the
+ * supervisor can call on it afterwards (ActorControlApi over comlink). Shared memory
+ * (rings, status, gate) is the assignment's ActorWiring: a standby has none until assigned.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { ActorWiring } from './wiring.js';

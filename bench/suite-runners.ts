@@ -4,6 +4,7 @@
  * suite runs, so a run of one suite loads only what it needs.
  */
 import { latencyFigures, measured, bennyFigures, type BenchFigure } from './bench-figures.js';
+import { round } from './latency-stats.js';
 import type { BenchSize, SuiteName } from './suites.js';
 
 export type SuiteOutcome =
@@ -68,19 +69,36 @@ async function killSwitch({ size }: SuiteContext): Promise<SuiteOutcome> {
   };
 }
 
-async function supervision({ size }: SuiteContext): Promise<SuiteOutcome> {
+async function supervision({ size, step }: SuiteContext): Promise<SuiteOutcome> {
   const { runSupervisionBench } = await import('./supervision.js');
-  const result = await runSupervisionBench({ quick: quickFor(size) });
-  const lost = result.framesLost.value;
-  const crashes = result.crashToRunning.p50.samples;
+  const result = await runSupervisionBench({ quick: quickFor(size), onStep: step });
+  const modes = [result.cold, result.standby];
+  const lost = modes.map((m) => `${m.framesLost.value} of ${m.framesSent.value} (${m.mode})`);
+  const failed = modes.some((m) => m.framesLost.value !== 0);
+  const count = (value: number, unit: string): { value: number; unit: string; samples: number } => ({ value, unit, samples: 1 });
   return {
-    status: lost === 0 ? 'ok' : 'failed',
-    ...(lost !== 0 && { reason: `${lost} of ${result.framesSent.value} frames were lost across the crashes (must be 0)` }),
-    settings: { quick: result.quick, crashes, frames: result.framesSent.value },
+    status: failed ? 'failed' : 'ok',
+    ...(failed && { reason: `frames were lost across the crashes: ${lost.join(', ')} (must be 0)` }),
+    settings: { quick: result.quick, crashes: result.cold.crashToRunning.p50.samples, frames: result.cold.framesSent.value, backoff: result.backoff },
     figures: [
-      ...latencyFigures('crash -> running again', result.crashToRunning),
-      measured('frames across the crashes', 'sent', result.framesSent, 'numbered frames a producer published while the consumer was crashed repeatedly'),
-      measured('frames across the crashes', 'lost (must be 0)', result.framesLost, 'frames never marked as handled by the consumer (marks in shared memory)'),
+      ...modes.flatMap((m) => [
+        ...latencyFigures(`crash -> running again (${m.mode})`, m.crashToRunning),
+        ...latencyFigures(`  crash -> exit seen (${m.mode})`, m.crashToExitSeen),
+        ...latencyFigures(`  exit seen -> running (${m.mode})`, m.exitToRunning),
+      ]),
+      ...(['p50', 'p90', 'p99'] as const).map((p) =>
+        measured('crash -> running again: standby / cold', p, count(result.ratio[p], 'x'), 'same run: the standby figure divided by the cold one'),
+      ),
+      ...modes.flatMap((m) => [
+        measured(`frames across the crashes (${m.mode})`, 'sent', m.framesSent, 'numbered frames a producer published while the consumer was crashed repeatedly'),
+        measured(`frames across the crashes (${m.mode})`, 'lost (must be 0)', m.framesLost, 'frames never marked as handled by the consumer (marks in shared memory)'),
+      ]),
+      ...modes.map((m) => measured(`crash -> running again (${m.mode})`, 'warm restarts', { value: m.warmRestarts, unit: 'restarts', samples: m.crashToRunning.p50.samples }, 'restarts handed a loaded standby worker')),
+      ...result.memory.flatMap((m) => [
+        measured(`idle standby ${m.kind}`, 'heap', count(round(m.heapUsedBytes / 2 ** 20, 1), 'MiB'), 'the standby isolate\'s heapUsed once its module graph loaded'),
+        measured(`idle standby ${m.kind}`, 'process RSS added', count(round(m.rssDeltaBytes / 2 ** 20, 1), 'MiB'), 'process RSS with the loaded standby minus just before it was spawned (one standby alone)'),
+        measured(`idle standby ${m.kind}`, 'load time', count(m.loadMs, 'ms'), 'spawn -> standby-ready'),
+      ]),
     ],
   };
 }

@@ -104,7 +104,19 @@ export interface StatusReport {
   readonly pnl: unknown;
   /** The kill switch's GPIO panel and the gate word as the supervisor reads them. */
   readonly safety: unknown;
+  /** Idle warm standby workers (one per actor kind): not actors, but threads and memory. */
+  readonly standbys: readonly StandbyReport[];
   readonly unavailable: readonly string[];
+}
+
+export interface StandbyReport {
+  readonly kind: string;
+  readonly threadId: number;
+  readonly state: 'loading' | 'ready';
+  /** Spawn -> module graph loaded (ms); null while loading. */
+  readonly loadMs: number | null;
+  /** The standby's own V8 heap once loaded; null while loading. */
+  readonly heapUsedBytes: number | null;
 }
 
 export type EventListener = (event: AdminEvent) => void;

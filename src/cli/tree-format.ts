@@ -103,6 +103,7 @@ export function formatStatus(status: StatusReport, colour: boolean): string {
     ...section('positions', status.positions, (p) => JSON.stringify(p)),
     ...section('orders', status.openOrders, (o) => JSON.stringify(o)),
     `pnl       ${status.pnl === null ? 'not available' : JSON.stringify(status.pnl)}`,
+    ...section('standbys', status.standbys, (s) => `${s.kind.padEnd(16)} thread ${s.threadId} ${s.state}${s.heapUsedBytes === null ? '' : `, heap ${(s.heapUsedBytes / 2 ** 20).toFixed(1)} MiB`}`),
     ...status.unavailable.map((why) => `  (${why})`),
   ];
   return `${lines.join('\n')}\n`;

@@ -25,6 +25,11 @@ export const runtimeSchema = z.strictObject({
    */
   heartbeat_ms: positiveInt().max(60_000).default(100),
   /**
+   * Keep one preloaded idle worker per actor kind so a crashed actor restarts without
+   * loading its modules again (docs/supervision.md, "Warm standby"). Per actor: `standby`.
+   */
+  standby_workers: z.boolean().default(true),
+  /**
    * Actor kinds implemented outside actors/ — e.g. a strategy of your own in one file:
    * kind -> path of its compiled module (.js), relative to the checkout root.
    */

@@ -8,7 +8,8 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import { StatusReader, type ActorCounters } from './actor-status.js';
 import { RingReader } from './ring.js';
-import type { ActorControlApi, ActorEventMessage, ActorLocalStats, HostSpec, WaitStrategy } from './actor-protocol.js';
+import type { ActorAssignment, ActorControlApi, ActorEventMessage, ActorLocalStats, HostBoot, HostSpec, StandbyAssign, StandbyToSupervisor, WaitStrategy } from './actor-protocol.js';
+import { actorHostUrl, type StandbyWorker } from './standby-worker.js';
 import type { ActorWiring } from './wiring.js';
 
 export interface ActorSpec {
@@ -28,6 +29,8 @@ export interface ActorSpec {
   seed?: number;
   logLevel?: string;
   parkSliceMs?: number;
+  /** false: this actor neither uses nor keeps a warm standby (StandbyPool); default true. */
+  standby?: boolean;
 }
 
 export type SerializedError = { name: string; message: string; stack?: string };
@@ -48,6 +51,8 @@ export interface ActorStats extends ActorCounters {
 export interface ActorHandle {
   readonly spec: ActorSpec;
   readonly threadId: number;
+  /** True when a warm standby became this incarnation (no module loading on the restart path). */
+  readonly warm: boolean;
   /** Date.now() when init completed. */
   readonly startedAt: number;
   /** Resolves once the worker thread is gone. */
@@ -70,10 +75,15 @@ export interface StartActorOptions {
    * Where the actor's log lines go (Logging.workerLogPort(); transferred to the worker).
    * Without one, lines at the spec's level (default warn) go to stderr.
    */
-  logPort?: MessagePort;
+  logPort?: MessagePort | (() => MessagePort);
   onEvent?: (event: ActorEventMessage) => void;
   /** Runs synchronously inside the worker's exit event, before anything else observes the exit. */
   onExitSync?: (reason: ExitReason) => void;
+  /**
+   * A warm standby of the spec's kind to become this actor instead of spawning a thread.
+   * If it turns out to be gone before it took the assignment, the start goes cold.
+   */
+  standby?: StandbyWorker;
 }
 
 export class StartError extends Error {
@@ -94,8 +104,6 @@ export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 2_000;
  * actor is the heartbeat watchdog's to find, not this timeout's.
  */
 const DEFAULT_CONTROL_TIMEOUT_MS = 5_000;
-
-const hostUrl = new URL('./actor-host.js', import.meta.url);
 
 export function describeExit(reason: ExitReason): string {
   switch (reason.kind) {
@@ -142,7 +150,27 @@ function stderrLogPort(): MessagePort {
   return port2;
 }
 
+/**
+ * Starts one incarnation: on `options.standby` when given and still there, else on a new
+ * worker. Either way the handle behaves the same (init deadline, watchdog, exits).
+ */
 export async function startActor(spec: ActorSpec, wiring: ActorWiring, options: StartActorOptions = {}): Promise<ActorHandle> {
+  if (options.standby) {
+    const warm = await startIncarnation(spec, wiring, options, options.standby.take());
+    if (warm !== STANDBY_LOST) return warm;
+  }
+  return (await startIncarnation(spec, wiring, options, undefined)) as ActorHandle;
+}
+
+/** The standby ended before it acknowledged its assignment: it never ran any of the actor. */
+const STANDBY_LOST = Symbol('standby lost');
+
+async function startIncarnation(
+  spec: ActorSpec,
+  wiring: ActorWiring,
+  options: StartActorOptions,
+  standby: Worker | undefined,
+): Promise<ActorHandle | typeof STANDBY_LOST> {
   const heartbeatTimeoutMs = spec.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
   const hostSpec: HostSpec = {
     path: spec.path,
@@ -160,16 +188,24 @@ export async function startActor(spec: ActorSpec, wiring: ActorWiring, options: 
   status.resetForStart();
 
   const control = new MessageChannel();
-  const logPort = options.logPort ?? stderrLogPort();
-  const worker = new Worker(hostUrl, {
-    name: spec.path,
-    workerData: { spec: hostSpec, wiring, control: control.port2, log: logPort },
-    transferList: [control.port2, logPort],
-  });
+  const logPort = (typeof options.logPort === 'function' ? options.logPort() : options.logPort) ?? stderrLogPort();
+  const assignment: ActorAssignment = { spec: hostSpec, wiring, control: control.port2, log: logPort };
+  const transferList = [control.port2, logPort];
+  /** Whether the thread has become this actor (a cold worker is, from its first instruction). */
+  let assigned = standby === undefined;
+  let worker: Worker;
+  if (standby) {
+    worker = standby;
+    worker.postMessage({ type: 'assign', assignment } satisfies StandbyAssign, transferList);
+  } else {
+    const boot: HostBoot = { mode: 'cold', assignment };
+    worker = new Worker(actorHostUrl, { name: spec.path, workerData: boot, transferList });
+  }
   const threadId = worker.threadId;
   const remote = Comlink.wrap<ActorControlApi>(control.port1 as unknown as Comlink.Endpoint);
-  worker.on('message', (msg: ActorEventMessage) => {
+  worker.on('message', (msg: ActorEventMessage | StandbyToSupervisor) => {
     if (msg?.type === 'event') options.onEvent?.(msg);
+    else if (msg?.type === 'assigned') assigned = true;
   });
 
   let crash: SerializedError | undefined;
@@ -199,10 +235,16 @@ export async function startActor(spec: ActorSpec, wiring: ActorWiring, options: 
       alive = false;
       if (watchdog) clearInterval(watchdog);
       const reason = classify(code);
-      options.onExitSync?.(reason);
-      remote[Comlink.releaseProxy]();
-      control.port1.close();
-      resolve(reason);
+      // Worker messages are delivered before its exit event, so `assigned` is settled here.
+      if (assigned) options.onExitSync?.(reason);
+      // A reply the worker posted on its control port just before it died can still be
+      // queued there (that port is not drained before the exit event, unlike parentPort):
+      // let it be dispatched before the port closes and the exit is announced.
+      setImmediate(() => {
+        remote[Comlink.releaseProxy]();
+        control.port1.close();
+        resolve(reason);
+      });
     });
   });
 
@@ -218,6 +260,11 @@ export async function startActor(spec: ActorSpec, wiring: ActorWiring, options: 
       `${spec.path} init`,
     );
   } catch (error) {
+    if (!assigned) {
+      if (alive) await worker.terminate();
+      await exited;
+      return STANDBY_LOST;
+    }
     startFailure = crash ?? serializeError(error);
     if (alive) await worker.terminate();
     throw new StartError(spec.path, await exited);
@@ -244,9 +291,26 @@ export async function startActor(spec: ActorSpec, wiring: ActorWiring, options: 
   );
   watchdog.unref();
 
+  /**
+   * A call the worker cannot answer any more fails when the worker exits, not at its
+   * timeout. (A reply the worker sent just before dying can be lost with its port.)
+   */
+  const controlCall = <T>(call: Promise<T>, timeoutMs: number, what: string): Promise<T> =>
+    withTimeout(
+      Promise.race([
+        call,
+        exited.then((reason): never => {
+          throw new Error(`${spec.path} exited before answering ${what} (${describeExit(reason)})`);
+        }),
+      ]),
+      timeoutMs,
+      `${spec.path} ${what}`,
+    );
+
   const handle: ActorHandle = {
     spec,
     threadId,
+    warm: standby !== undefined,
     startedAt,
     exited,
     isAlive: () => alive,
@@ -282,9 +346,9 @@ export async function startActor(spec: ActorSpec, wiring: ActorWiring, options: 
         }),
       };
     },
-    localStats: (timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => withTimeout(remote.stats(), timeoutMs, `${spec.path} stats`),
-    describe: (timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => withTimeout(remote.describe(), timeoutMs, `${spec.path} describe`),
-    invoke: (method, args, timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => withTimeout(remote.invoke(method, args), timeoutMs, `${spec.path} ${method}`),
+    localStats: (timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => controlCall(remote.stats(), timeoutMs, 'stats'),
+    describe: (timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => controlCall(remote.describe(), timeoutMs, 'describe'),
+    invoke: (method, args, timeoutMs = DEFAULT_CONTROL_TIMEOUT_MS) => controlCall(remote.invoke(method, args), timeoutMs, method),
   };
   return handle;
 }

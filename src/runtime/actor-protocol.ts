@@ -1,8 +1,12 @@
 /**
- * What crosses from the supervisor to an actor's worker at start (HostSpec in
- * workerData) and what the supervisor can call on it afterwards (ActorControlApi over
- * comlink). Shared memory (rings, status, gate) travels separately as ActorWiring.
+ * What crosses from the supervisor to an actor's worker at start (an ActorAssignment: in
+ * workerData for a cold start, in an `assign` message for a warm standby) and what the
+ * supervisor can call on it afterwards (ActorControlApi over comlink). Shared memory
+ * (rings, status, gate) is the assignment's ActorWiring: a standby has none until assigned.
  */
+import type { MessagePort } from 'node:worker_threads';
+import type { ActorWiring } from './wiring.js';
+
 export type WaitStrategy = 'busy-spin' | 'spin-then-park' | 'park';
 
 export interface HostSpec {
@@ -46,3 +50,25 @@ export interface ActorEventMessage {
   path: string;
   data: Record<string, unknown>;
 }
+
+/** Everything one incarnation needs: its spec, its shared memory and its two ports. */
+export interface ActorAssignment {
+  spec: HostSpec;
+  wiring: ActorWiring;
+  control: MessagePort;
+  log: MessagePort;
+}
+
+/** workerData of actor-host.js: become an actor now (cold), or preload a kind and wait (standby). */
+export type HostBoot =
+  | { mode: 'cold'; assignment: ActorAssignment }
+  | { mode: 'standby'; kind: string; moduleUrl?: string };
+
+/** The supervisor hands a standby its actor (control and log ports transferred with it). */
+export interface StandbyAssign {
+  type: 'assign';
+  assignment: ActorAssignment;
+}
+
+/** What a standby posts on its parentPort: loaded (and how much heap that took), then taken over. */
+export type StandbyToSupervisor = { type: 'standby-ready'; heapUsedBytes: number } | { type: 'assigned' };

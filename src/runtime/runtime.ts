@@ -25,10 +25,11 @@ import { TradingState, tradingStateName } from '../domain/messages.js';
 import { seededRandom } from '../domain/random.js';
 import type { Logging } from '../logging/logger.js';
 import { GpioPanel, type GpioConfig, type GpioTripSource } from '../safety/gpio-panel.js';
-import { startActor, type ActorHandle, type ActorSpec } from './actor-handle.js';
+import type { ActorHandle, ActorSpec } from './actor-handle.js';
 import { openRuntimeDatabase, type RuntimeDatabase, type RuntimeDatabaseOptions } from './database.js';
 import { packageRoot } from './package-root.js';
 import { DEPENDENCY_CONTROL, DependencyNotifier } from './supervision/dependency-notices.js';
+import { StandbyPool } from './standby-pool.js';
 import { SupervisionTree, UnknownPathError, type StopReport } from './supervision/supervision-tree.js';
 import type { ActorNodeSpec, SupervisorNodeSpec, TreeNodeSpec } from './supervision/tree-spec.js';
 import { TradingGate, beatSupervisor, closeForShutdown, createTradingGate, forceHalt } from './trading-gate.js';
@@ -52,6 +53,8 @@ export interface RuntimeOptions {
   actorModules?: Readonly<Record<string, string>>;
   /** Where the database actors' database is (src/runtime/database.ts); default: the embedded one. */
   database?: RuntimeDatabaseOptions;
+  /** Warm standby workers for fast restarts (src/runtime/standby-pool.ts); default true. */
+  standbyWorkers?: boolean;
 }
 
 const KILL_SWITCH_KIND = 'kill-switch';
@@ -75,6 +78,7 @@ export class Runtime implements AdminBackend {
   private readonly treeEvents: Subscription[] = [];
   private dependencies: DependencyNotifier | undefined;
   private database: RuntimeDatabase | null = null;
+  private readonly standbys: StandbyPool;
   readonly startedAt = Date.now();
 
   private constructor(private readonly options: RuntimeOptions) {
@@ -86,6 +90,14 @@ export class Runtime implements AdminBackend {
       this.gateBuffer,
     );
     this.killSwitchNode = actors.find((a) => a.kind === KILL_SWITCH_KIND);
+    this.standbys = new StandbyPool({
+      enabled: options.standbyWorkers ?? true,
+      onEvent: (event) => {
+        const { type, ...data } = event;
+        this.publish(`lifecycle.${type}`, data);
+        if (event.type === 'standby-exited') options.logger.warn({ standby: data }, `standby worker of ${event.kind} exited while idle${event.replaced ? '; replaced' : ''}`);
+      },
+    });
   }
 
   /** Builds the shared memory, starts the supervisor heartbeat, the GPIO panel and the tree. */
@@ -97,6 +109,7 @@ export class Runtime implements AdminBackend {
     try {
       await runtime.boot();
     } catch (error) {
+      await runtime.standbys.stop();
       await database?.stop();
       throw error;
     }
@@ -142,7 +155,7 @@ export class Runtime implements AdminBackend {
   private startChild(spec: ActorSpec, wiring: ActorWiring): Promise<ActorHandle> {
     const isKillSwitch = spec.kind === KILL_SWITCH_KIND;
     const moduleUrl = spec.moduleUrl ?? this.options.actorModules?.[spec.kind];
-    return startActor(
+    return this.standbys.startActor(
       {
         ...spec,
         ...(moduleUrl ? { moduleUrl } : {}),
@@ -151,7 +164,7 @@ export class Runtime implements AdminBackend {
       },
       wiring,
       {
-        ...(this.options.workerLogPort ? { logPort: this.options.workerLogPort() } : {}),
+        ...(this.options.workerLogPort ? { logPort: this.options.workerLogPort } : {}),
         onEvent: (event) => this.publish(event.topic, { path: event.path, ...event.data }),
         // Fail safe: the instant the kill switch's thread is gone, the gate reads HALTED.
         ...(isKillSwitch ? { onExitSync: () => forceHalt(this.gateBuffer) } : {}),
@@ -364,6 +377,7 @@ export class Runtime implements AdminBackend {
         gpio: this.panel?.status() ?? null,
         gate: { stored: tradingStateName(this.gate.storedState()), effective: tradingStateName(this.gate.read()), leaseUntil: new Date(this.gate.leaseUntilMs()).toISOString() },
       },
+      standbys: this.standbys.snapshot(),
       unavailable,
     };
   }
@@ -395,6 +409,8 @@ export class Runtime implements AdminBackend {
     logger.info({ reason }, `shutting down (${reason}): order gate closed`);
     this.panel?.showState(TradingState.HALTED);
     if (this.options.cancelOpenOrdersOnExit) await this.cancelOpenOrdersForExit(reason);
+    // Idle standbys go first: no restart during shutdown should be handed one.
+    await this.standbys.stop();
     const report = await this.supervision.stop(this.options.shutdownDeadlineMs);
     this.lastStopReport = report;
     if (report.complete) {
@@ -457,6 +473,7 @@ export function startRuntime(config: Bot4Config, { logger, logging }: { logger: 
     heartbeatMs: config.runtime.heartbeat_ms,
     shutdownDeadlineMs: config.runtime.shutdown_deadline_ms,
     cancelOpenOrdersOnExit: config.runtime.exit_policy.cancel_open_orders,
+    standbyWorkers: config.runtime.standby_workers,
     database: { ...(config.database.url ? { url: config.database.url } : {}), dataDir: config.database.data_dir, addSecret: (value) => logging.addSecret(value) },
     actorModules: Object.fromEntries(Object.entries(config.runtime.actor_modules).map(([kind, file]) => [kind, pathToFileURL(resolve(root, file)).href])),
   });

@@ -36,7 +36,7 @@ describe('venue health in status', () => {
 
   it('prints them on the venue line', () => {
     const text = formatStatus(
-      { trading: { state: 'ACTIVE', reason: 'start', since: '2025-01-01T00:00:00.000Z' }, venues: [venueStatus(answer)], positions: [], openOrders: [], pnl: null, safety: null, unavailable: [] },
+      { trading: { state: 'ACTIVE', reason: 'start', since: '2025-01-01T00:00:00.000Z' }, venues: [venueStatus(answer)], positions: [], openOrders: [], pnl: null, safety: null, standbys: [], unavailable: [] },
       false,
     );
     expect(text).toContain('root/venues/venue-a/exchange-a (venue 1) market live, user stream off (REST polling)');

@@ -154,6 +154,26 @@ describe('runtime: the supervision tree behind the admin backend', () => {
     await expect(rt.modeSet('active')).rejects.toThrow(/shutting down/);
   });
 
+  it('keeps one warm standby per actor kind, listed by status and never in the tree; a killed actor restarts on it', async () => {
+    const rt = await startRuntime(tempStateFile());
+    await waitFor(async () => (await rt.status()).standbys.filter((s) => s.state === 'ready').length === 3, 30_000);
+    const standbys = (await rt.status()).standbys;
+    expect(standbys.map((s) => s.kind).sort()).toEqual(['frame-recorder', 'kill-switch', 'misbehaving']);
+    const threadsOf = (node: TreeNode): number[] => [...(node.threadId === null ? [] : [node.threadId]), ...node.children.flatMap(threadsOf)];
+    const treeThreads = threadsOf(await rt.tree());
+    expect(treeThreads).toHaveLength(4);
+    for (const standby of standbys) expect(treeThreads).not.toContain(standby.threadId);
+
+    const misbehaving = standbys.find((s) => s.kind === 'misbehaving')!;
+    await rt.actorKill('root/workers/a');
+    await waitFor(async () => {
+      const node = find(await rt.tree(), 'root/workers/a')!;
+      return node.status === 'running' && node.restarts === 1;
+    });
+    expect(find(await rt.tree(), 'root/workers/a')!.threadId).toBe(misbehaving.threadId);
+
+  });
+
   it('answers unknown paths with not_found', async () => {
     const rt = await startRuntime(tempStateFile());
     await expect(rt.actorKill('root/nope')).rejects.toMatchObject({ code: 'not_found' });

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { startActor, type ActorHandle } from '../../src/runtime/actor-handle.js';
+import type { ActorHandle } from '../../src/runtime/actor-handle.js';
+import { StandbyPool, type StandbyEvent } from '../../src/runtime/standby-pool.js';
 import { seededRandom } from '../../src/domain/random.js';
 import type { SupervisionEvent } from '../../src/runtime/supervision/events.js';
 import { DEPENDENCY_CONTROL, DependencyNotifier } from '../../src/runtime/supervision/dependency-notices.js';
@@ -25,7 +26,18 @@ export interface Harness {
   eventsOf<T extends SupervisionEvent['type']>(type: T): Extract<SupervisionEvent, { type: T }>[];
   threadIdOf(path: string): number | undefined;
   readonly dependencies: DependencyNotifier;
+  /** The tree's warm standbys (enabled unless the test asked for cold starts only). */
+  readonly standbys: StandbyPool;
+  readonly standbyEvents: StandbyEvent[];
+  /** Stops the tree, then terminates the standbys (as the runtime's shutdown does). */
   stop(): Promise<void>;
+}
+
+export interface TreeOptions {
+  /** false: every start is cold (no StandbyPool standbys). Default true, as in the runtime. */
+  readonly standby?: boolean;
+  /** Receives the tree's lifecycle log lines (as the runtime's pino logger does). */
+  readonly logger?: Logger;
 }
 
 /** A scratch folder for start counters, removed by `cleanup`. */
@@ -46,8 +58,11 @@ function withShortShutdown(node: unknown): unknown {
   return node;
 }
 
-/** `logger`, when given, receives the tree's lifecycle log lines (as the runtime's pino logger does). */
-export async function startTree(rawTree: unknown, seed = 42, logger?: Logger): Promise<Harness> {
+/**
+ * Starts the tree with restarts going through a StandbyPool (the runtime's default), so
+ * every supervision guarantee tested here holds for warm restarts too.
+ */
+export async function startTree(rawTree: unknown, seed = 42, options: TreeOptions = {}): Promise<Harness> {
   const spec = parseTreeSpec(withShortShutdown(rawTree));
   const actors = collectActors(spec);
   const wiring = buildWiring(
@@ -55,15 +70,17 @@ export async function startTree(rawTree: unknown, seed = 42, logger?: Logger): P
     createTradingGate(),
   );
   const handles = new Map<string, ActorHandle>();
+  const standbyEvents: StandbyEvent[] = [];
+  const standbys = new StandbyPool({ enabled: options.standby ?? true, onEvent: (e) => standbyEvents.push(e) });
   const tree = new SupervisionTree<ActorWiring>(spec, {
     startChild: async (actorSpec, actorWiring) => {
-      const handle = await startActor({ ...actorSpec, moduleUrl: fixtureUrl(actorSpec.kind), logLevel: 'silent' }, actorWiring);
+      const handle = await standbys.startActor({ ...actorSpec, moduleUrl: fixtureUrl(actorSpec.kind), logLevel: 'silent' }, actorWiring);
       handles.set(actorSpec.path, handle);
       return handle;
     },
     wiringFor: (path) => wiring.get(path.slice(path.lastIndexOf('/') + 1))!,
     random: seededRandom(seed),
-    ...(logger ? { logger } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const events: SupervisionEvent[] = [];
   tree.events.subscribe((e) => events.push(e));
@@ -97,13 +114,21 @@ export async function startTree(rawTree: unknown, seed = 42, logger?: Logger): P
     eventsOf: (type) => events.filter((e) => e.type === type) as never,
     threadIdOf: (path) => tree.node(path)?.threadId,
     dependencies,
+    standbys,
+    standbyEvents,
     async stop() {
       dependencies.stop();
       const report = await tree.stop(10_000);
+      await standbys.stop();
       if (!report.complete) throw new Error(`tree did not stop: ${JSON.stringify(report.notStopped)}`);
     },
   };
-  await tree.start();
+  try {
+    await tree.start();
+  } catch (error) {
+    await standbys.stop();
+    throw error;
+  }
   return harness;
 }
 

@@ -40,7 +40,7 @@ afterEach(async () => {
 describe('supervision lifecycle events as pino log lines', () => {
   it('child-started, child-exited (with its reason), restarting and kill-requested each log the path concerned', async () => {
     const { logger, lines } = capturingLogger();
-    harness = await startTree({ name: 'root', strategy: 'one_for_one', children: [actor('a'), actor('b')] }, 42, logger);
+    harness = await startTree({ name: 'root', strategy: 'one_for_one', children: [actor('a'), actor('b')] }, 42, { logger });
 
     const started = linesOf(lines, 'child-started');
     expect(started.map((l) => [l.level, l.msg, l.supervision.type === 'child-started' && l.supervision.path])).toEqual([
@@ -94,7 +94,7 @@ describe('supervision lifecycle events as pino log lines', () => {
         children: [{ name: 'inner', strategy: 'one_for_one', intensity: 0, period_ms: 60_000, children: [actor('x')] }],
       },
       42,
-      logger,
+      { logger },
     );
     const tree = harness;
     await tree.handles.get('root/inner/x')!.invoke('crash', { how: 'exit', exitCode: 7 });

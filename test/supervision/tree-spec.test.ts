@@ -39,7 +39,7 @@ describe('parseTreeSpec', () => {
     expect(killSwitch).toEqual({
       type: 'actor', name: 'kill-switch', path: 'root/safety/kill-switch', kind: 'kill-switch', restart: 'permanent',
       shutdownMs: 5000, startTimeoutMs: 10000, heartbeatTimeoutMs: 5000, wait: 'spin-then-park', sends: ['order-manager'],
-      ringBytes: 65536, fullPolicy: 'block', edgeOverrides: {}, dependsOn: [], config: {},
+      ringBytes: 65536, fullPolicy: 'block', edgeOverrides: {}, dependsOn: [], standby: true, config: {},
     });
     const strategies = root.children[3]!;
     expect(strategies).toMatchObject({ isolated: true, backoff: { minMs: 10, maxMs: 100, randomFactor: 0.2, resetAfterMs: 5000 } });

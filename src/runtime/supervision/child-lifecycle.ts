@@ -43,6 +43,7 @@ export function toActorSpec(node: ActorNodeSpec): ActorSpec {
     waitStrategy: node.wait,
     startTimeoutMs: node.startTimeoutMs,
     heartbeatTimeoutMs: node.heartbeatTimeoutMs,
+    standby: node.standby,
   };
 }
 
@@ -193,7 +194,7 @@ export async function executePlan(ctx: LifecycleContext, slots: readonly ChildSl
     }
     if (signal.aborted) return undefined;
   }
-  if (plan.delayMs > 0) await abortableDelay(plan.delayMs, signal);
+  if (plan.delayMs > 0) await abortableDelay(plan.delayMs, signal, ctx.now);
   for (const slot of slots) {
     if (signal.aborted) return undefined;
     if (!slot.awaitingStart) continue;
@@ -212,10 +213,24 @@ export async function stopAllChildren(ctx: LifecycleContext, slots: readonly Chi
   }
 }
 
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+/**
+ * Waits `ms` as `now` measures them. A timer alone can end early: Node runs timers against
+ * the event loop's cached clock, which lags the wall clock after a long callback, and with
+ * a warm standby the start that follows is fast enough for that to show.
+ */
+function abortableDelay(ms: number, signal: AbortSignal, now: () => number): Promise<void> {
+  const until = now() + ms;
   return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
+    let timer = setTimeout(tick, ms);
     signal.addEventListener('abort', done, { once: true });
+    function tick(): void {
+      const left = until - now();
+      if (left > 0 && !signal.aborted) {
+        timer = setTimeout(tick, left);
+        return;
+      }
+      done();
+    }
     function done(): void {
       clearTimeout(timer);
       signal.removeEventListener('abort', done);

@@ -60,6 +60,8 @@ export const actorNodeSchema = z.strictObject({
   ring_bytes: ringBytes.default(65_536),
   full_policy: z.enum(fullPolicies).default('block'),
   depends_on: z.array(nodeName).default([]),
+  /** Keep a warm standby worker of this actor's kind for fast restarts (docs/supervision.md). */
+  standby: z.boolean().default(true),
   config: z.record(z.string(), z.unknown()).default({}),
 });
 

@@ -59,6 +59,8 @@ export interface ActorNodeSpec {
   readonly edgeOverrides: Readonly<Record<string, EdgeOverride>>;
   /** Paths of the isolated subtrees whose breaker state this actor is told about. */
   readonly dependsOn: readonly string[];
+  /** Restarts may be handed a preloaded standby worker of this kind (src/runtime/standby-pool.ts). */
+  readonly standby: boolean;
   readonly config: Readonly<Record<string, unknown>>;
 }
 
@@ -160,6 +162,7 @@ function normaliseActor(node: RawActorNode, path: string, paths: ReadonlyMap<str
     fullPolicy: node.full_policy,
     edgeOverrides: edgeOverrides(node.sends),
     dependsOn: node.depends_on.map((name) => paths.get(name) ?? name),
+    standby: node.standby,
     config: node.config,
   };
 }

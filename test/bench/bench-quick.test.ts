@@ -1,9 +1,8 @@
 /**
  * `bot4 bench` end to end at smoke size: real workers, rings, pools, a runtime with emulated venues, and the
  * JSON the run writes. Only the shape and the honesty of the report are checked; no timing is
- * ever asserted. Left out to keep this file fast and deterministic: codec (its figures take
- * the same benny path as the risk suite's, which runs here) and supervision (dozens of real
- * crashes and restarts; its own timing-sensitive control calls belong to bench/supervision.ts).
+ * ever asserted. Codec and supervision run in bench-codec-supervision.test.ts, in parallel with
+ * this file.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -100,6 +100,8 @@ describe('risk actor: pre-trade in the order path', () => {
     s.writer.set(TradingState.ACTIVE);
     // Selling at a profit realises PnL.
     await s.book(109.99, 110.01);
+    // The book and the intent come on two rings: the intent must not be checked against the old mid.
+    await waitFor('the new book at risk', s.status, (x) => x.counters.books >= 2);
     const sell = await s.intent({ side: Side.SELL, price: 110 });
     await waitFor('the approved sell', () => s.received(s.om), (x) => x.some((r) => r.kind === 'OrderIntent' && r.message.side === Side.SELL));
     await s.fill(sell, Side.SELL, 1, 110, 2);

@@ -8,6 +8,21 @@ const stp = 'NONE';
 /** Binance reports a market order's timeInForce as GTC. */
 const timeInForceText = (order: Order): string => order.timeInForce ?? 'GTC';
 
+/** The fields every order answer carries: prices, quantities and state. */
+function orderStateJson(order: Order): Record<string, unknown> {
+  return {
+    price: formatDecimal(order.price),
+    origQty: formatDecimal(order.origQty),
+    executedQty: formatDecimal(order.executedQty),
+    origQuoteOrderQty: formatDecimal(order.origQuoteOrderQty),
+    cummulativeQuoteQty: formatDecimal(order.cummulativeQuoteQty),
+    status: order.status,
+    timeInForce: timeInForceText(order),
+    type: order.type,
+    side: order.side,
+  };
+}
+
 export function fillJson(fill: Fill): Record<string, unknown> {
   return {
     price: formatDecimal(fill.price),
@@ -24,15 +39,7 @@ export function newOrderJson(order: Order, fills: readonly Fill[], respType: 'AC
   if (respType === 'ACK') return ack;
   const result = {
     ...ack,
-    price: formatDecimal(order.price),
-    origQty: formatDecimal(order.origQty),
-    executedQty: formatDecimal(order.executedQty),
-    origQuoteOrderQty: formatDecimal(order.origQuoteOrderQty),
-    cummulativeQuoteQty: formatDecimal(order.cummulativeQuoteQty),
-    status: order.status,
-    timeInForce: timeInForceText(order),
-    type: order.type,
-    side: order.side,
+    ...orderStateJson(order),
     workingTime: order.time,
     selfTradePreventionMode: stp,
   };
@@ -46,21 +53,13 @@ export function queriedOrderJson(order: Order): Record<string, unknown> {
     orderId: order.orderId,
     orderListId,
     clientOrderId: order.clientOrderId,
-    price: formatDecimal(order.price),
-    origQty: formatDecimal(order.origQty),
-    executedQty: formatDecimal(order.executedQty),
-    cummulativeQuoteQty: formatDecimal(order.cummulativeQuoteQty),
-    status: order.status,
-    timeInForce: timeInForceText(order),
-    type: order.type,
-    side: order.side,
+    ...orderStateJson(order),
     stopPrice: formatDecimal(0n),
     icebergQty: formatDecimal(0n),
     time: order.time,
     updateTime: order.updateTime,
     isWorking: true,
     workingTime: order.time,
-    origQuoteOrderQty: formatDecimal(order.origQuoteOrderQty),
     selfTradePreventionMode: stp,
   };
 }
@@ -74,15 +73,7 @@ export function cancelledOrderJson(order: Order, cancelClientOrderId: string, tr
     orderListId,
     clientOrderId: cancelClientOrderId,
     transactTime,
-    price: formatDecimal(order.price),
-    origQty: formatDecimal(order.origQty),
-    executedQty: formatDecimal(order.executedQty),
-    origQuoteOrderQty: formatDecimal(order.origQuoteOrderQty),
-    cummulativeQuoteQty: formatDecimal(order.cummulativeQuoteQty),
-    status: order.status,
-    timeInForce: timeInForceText(order),
-    type: order.type,
-    side: order.side,
+    ...orderStateJson(order),
     selfTradePreventionMode: stp,
   };
 }

@@ -46,16 +46,8 @@ export async function runCtl(argv: readonly string[], out: CtlOutput = process.s
   if (sub === 'events') return streamEvents(socketPath, rest, values.json === true, out, err);
   const planned = plan(sub, rest, colour);
 
-  let client: AdminClient;
-  try {
-    client = await AdminClient.connect(socketPath);
-  } catch (e) {
-    if (e instanceof AdminUnavailableError) {
-      err.write(`bot4 ctl: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  const client = await connectOrSay(socketPath, err);
+  if (client === null) return 1;
   try {
     const reply = await client.requestReply(planned.cmd, planned.args);
     if (values.json) {
@@ -166,16 +158,8 @@ async function streamEvents(socketPath: string, topics: readonly string[], json:
   // Listening from the start: a Ctrl-C that lands while the subscription is being set up
   // (or just after the first event is printed) still ends the stream cleanly with exit 0.
   const interrupted = new Promise<void>((done) => process.once('SIGINT', () => done()));
-  let client: AdminClient;
-  try {
-    client = await AdminClient.connect(socketPath);
-  } catch (e) {
-    if (e instanceof AdminUnavailableError) {
-      err.write(`bot4 ctl: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  const client = await connectOrSay(socketPath, err);
+  if (client === null) return 1;
   client.onEvent((line: EventLine | DroppedNotice) => {
     if (json) out.write(`${JSON.stringify(line)}\n`);
     else if ('notice' in line) out.write(`(${line.count} events dropped: this terminal was too slow)\n`);
@@ -196,4 +180,17 @@ async function streamEvents(socketPath: string, topics: readonly string[], json:
   await Promise.race([client.closed, interrupted]);
   client.close();
   return 0;
+}
+
+/** The admin client, or null after saying why nobody answers on the socket. */
+async function connectOrSay(socketPath: string, err: CtlOutput): Promise<AdminClient | null> {
+  try {
+    return await AdminClient.connect(socketPath);
+  } catch (e) {
+    if (e instanceof AdminUnavailableError) {
+      err.write(`bot4 ctl: ${e.message}\n`);
+      return null;
+    }
+    throw e;
+  }
 }

@@ -21,7 +21,7 @@ export async function loadOpenOrders(db: Queryable): Promise<RecoveredOrder[]> {
     `SELECT order_id::text AS order_id, last_seq, client_order_id, venue, instrument, strategy, side, order_type,
             time_in_force, reduce_only, price, qty, status, cum_qty, avg_price, venue_order_id, reject_reason,
             ${timestampUs('created_at')} AS created_us, ${timestampUs('updated_at')} AS updated_us
-       FROM orders WHERE status = ANY($1::text[]) ORDER BY order_id`,
+       FROM orders WHERE status = ANY($1::text[]) ORDER BY orders.order_id`,
     [OPEN_ORDER_STATUSES],
   );
   return result.rows.map((row) => ({
@@ -68,7 +68,7 @@ export async function loadFillsOfOrders(db: Queryable, orderIds: readonly number
   if (orderIds.length === 0) return [];
   const result = await db.query(
     `SELECT venue, trade_id, order_id::text AS order_id, instrument, side, price, qty, fee, liquidity, ${timestampUs('ts')} AS ts_us
-       FROM fills WHERE order_id = ANY($1::bigint[]) ORDER BY order_id, ts, trade_id`,
+       FROM fills WHERE order_id = ANY($1::bigint[]) ORDER BY fills.order_id, ts, trade_id`,
     [orderIds.map(String)],
   );
   return result.rows.map((row) => ({
@@ -98,11 +98,18 @@ export async function loadFillKeysSince(db: Queryable, sinceUs: number): Promise
 /**
  * The kill switch's latest transition by its own counter. A HALTED here must be restored before any
  * order is allowed; the kill switch continues counting from `seq` so its next row is not a duplicate key.
+ * The counter is not per process: the kill switch carries it in its state file, and where that file is
+ * lost it continues from this row (src/runtime/kill-switch-latch-recovery.ts), so the highest seq is the
+ * newest transition across restarts.
+ *
+ * Every ORDER BY on a column this module also selects as `::text` (bigints leave as text, see
+ * toSafeInteger) names the table: a bare name means the text output column, where '9' > '20'
+ * (a chaos probe restored an old HALTED that way and flatten-on-halt sent an unrequested order).
  */
 export async function loadKillSwitchLatch(db: Queryable): Promise<KillSwitchLatch | null> {
   const result = await db.query(
     `SELECT seq::text AS seq, state, previous, source, reason, ${timestampUs('ts')} AS ts_us
-       FROM kill_switch_events ORDER BY seq DESC LIMIT 1`,
+       FROM kill_switch_events ORDER BY kill_switch_events.seq DESC LIMIT 1`,
   );
   const row = result.rows[0];
   if (!row) return null;

@@ -108,6 +108,9 @@ function status(state: State) {
     written: w.inserted,
     /** Records whose key the database already had (a replay, a retried batch). */
     duplicates: w.duplicates,
+    /** Of those, booked rows (fills, order events, kill switch transitions), by table; each one is logged. */
+    skippedBooked: w.skippedBooked,
+    lastSkippedBooked: w.lastSkippedBooked,
     duplicateReports: state.counters.duplicateReports,
     spooled: w.spooled,
     replayed: w.replayed,
@@ -144,6 +147,8 @@ export default defineActor<RecorderConfig, State>({
       flushIntervalMs: config.flush_interval_ms,
       backoff: { minMs: config.backoff.min_ms, maxMs: config.backoff.max_ms, randomFactor: 0.2 },
       seed: Math.floor(ctx.random.next() * 0xffffffff),
+      onSkippedBooked: ({ table, key }) =>
+        ctx.log.warn({ table, key }, `${table} already holds ${key}: this record was not written (right after a replay that is expected; otherwise a different record under the same key is lost)`),
     });
     // a spool left by the previous run is replayed before anything new is written
     void writer.retryNow().catch((error: unknown) => ctx.log.error({ err: error }, `spool replay at start failed: ${describeError(error)}`));

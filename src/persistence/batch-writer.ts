@@ -5,7 +5,7 @@ import { appendAuditInTransaction } from './audit.js';
 import { backoffDelayMs, type BackoffPolicy } from './backoff.js';
 import { withTransaction } from './db.js';
 import { describeError, isRecordError } from './db-errors.js';
-import { insertStatements } from './record-rows.js';
+import { describeKey, insertStatements, type InsertStatement } from './record-rows.js';
 import { parsePersistRecord, type PersistRecord } from './records.js';
 import { Spool } from './spool.js';
 
@@ -24,6 +24,15 @@ export interface BatchWriterOptions {
   backoff?: Partial<BackoffPolicy>;
   /** Seed for the backoff jitter. */
   seed?: number;
+  /** Told of each booked row the database already had a row for (after the transaction committed). */
+  onSkippedBooked?: (row: SkippedBookedRow) => void;
+}
+
+/** A booked row (fill, order event, kill switch transition) not written because its key was taken. */
+export interface SkippedBookedRow {
+  table: string;
+  /** The key, e.g. `venue=binance instrument=ETH/USDT trade_id=6`. */
+  key: string;
 }
 
 export interface BatchWriterStats {
@@ -32,6 +41,13 @@ export interface BatchWriterStats {
   inserted: number;
   /** Records whose key was already present (a replay or a retried batch). */
   duplicates: number;
+  /**
+   * Booked rows skipped because their key was present, by table: a replay, or a different record
+   * under the same key (lost: the key is wrong). Each one is also reported to `onSkippedBooked`.
+   */
+  skippedBooked: Record<string, number>;
+  /** The last of them, `<table> <key>`. */
+  lastSkippedBooked: string | null;
   /** Records written to the spool. */
   spooled: number;
   /** Records read back from the spool into the database. */
@@ -73,6 +89,9 @@ export class BatchWriter {
   private retryAtMs = 0;
   private closed = false;
   private readonly counters = { enqueued: 0, inserted: 0, duplicates: 0, spooled: 0, replayed: 0, rejected: 0, dbFailures: 0, lastError: null as string | null };
+  private readonly skippedBooked: Record<string, number> = {};
+  private lastSkippedBooked: string | null = null;
+  private readonly onSkippedBooked: ((row: SkippedBookedRow) => void) | undefined;
 
   constructor(options: BatchWriterOptions) {
     if (!options.pool && !options.connectionString) throw new Error('BatchWriter: give a pool or a connectionString');
@@ -85,6 +104,7 @@ export class BatchWriter {
     this.batchSize = positiveInteger(options.batchSize ?? 500, 'batchSize');
     this.backoff = { minMs: 100, maxMs: 5_000, randomFactor: 0.2, ...options.backoff };
     this.random = seededRandom(options.seed ?? 1);
+    this.onSkippedBooked = options.onSkippedBooked;
     const interval = options.flushIntervalMs ?? 200;
     if (!(interval >= 0)) throw new RangeError(`BatchWriter: flushIntervalMs must be >= 0, got ${interval}`);
     if (interval > 0) {
@@ -119,6 +139,8 @@ export class BatchWriter {
   stats(): BatchWriterStats {
     return {
       ...this.counters,
+      skippedBooked: { ...this.skippedBooked },
+      lastSkippedBooked: this.lastSkippedBooked,
       pending: this.queue.length,
       spoolBytes: this.spool.sizeBytes,
       degraded: !this.spool.isEmpty,
@@ -188,11 +210,13 @@ export class BatchWriter {
 
   private async insert(batch: PersistRecord[]): Promise<void> {
     const statements = insertStatements(batch);
+    const skipped: SkippedBookedRow[] = [];
     const created = await withTransaction(this.pool, async (client) => {
       let rows = 0;
       for (const statement of statements) {
         const result = await client.query(statement.text, statement.values);
         if (statement.countsRecords) rows += result.rowCount ?? 0;
+        if (statement.bookedKeys) skipped.push(...skippedRows(statement, statement.bookedKeys, result.rows));
       }
       for (const record of batch) {
         if (record.kind !== 'audit') continue;
@@ -203,6 +227,12 @@ export class BatchWriter {
     });
     this.counters.inserted += created;
     this.counters.duplicates += batch.length - created;
+    // counted once committed: a transaction rolled back (and retried) skipped nothing
+    for (const row of skipped) {
+      this.skippedBooked[row.table] = (this.skippedBooked[row.table] ?? 0) + 1;
+      this.lastSkippedBooked = `${row.table} ${row.key}`;
+      this.onSkippedBooked?.(row);
+    }
   }
 
   private async reject(record: PersistRecord, error: unknown): Promise<void> {
@@ -228,6 +258,22 @@ export class BatchWriter {
     this.retryAtMs = Date.now() + backoffDelayMs(this.backoff, this.retryAttempt, this.random);
     this.retryAttempt += 1;
   }
+}
+
+/** The offered rows whose key the INSERT did not return, as many times as they were offered and not written. */
+function skippedRows(statement: InsertStatement, keys: NonNullable<InsertStatement['bookedKeys']>, returned: Array<Record<string, unknown>>): SkippedBookedRow[] {
+  const written = new Map<string, number>();
+  for (const row of returned) {
+    const key = describeKey(keys.columns, keys.columns.map((column) => row[column]));
+    written.set(key, (written.get(key) ?? 0) + 1);
+  }
+  const skipped: SkippedBookedRow[] = [];
+  for (const key of keys.offered) {
+    const left = written.get(key) ?? 0;
+    if (left > 0) written.set(key, left - 1);
+    else skipped.push({ table: statement.table, key });
+  }
+  return skipped;
 }
 
 function positiveInteger(value: number, what: string): number {

@@ -8,6 +8,13 @@ interface TableMapping<K extends RecordKind> {
   row(record: RecordOf<K>): unknown[];
   /** Default: ON CONFLICT DO NOTHING, which any unique key satisfies. */
   onConflict?: string;
+  /**
+   * Booked data (what money or the trading state is reckoned from): its unique key, so that a row
+   * ON CONFLICT DO NOTHING skips is counted and named rather than lost without a word. `columns` come
+   * back through RETURNING (key columns are text or integers, which arrive as text or numbers, never
+   * as dates), `of` spells the same values from the record.
+   */
+  booked?: { columns: readonly string[]; of(record: RecordOf<K>): ReadonlyArray<string | number> };
   /** When one batch holds several rows for one key (DO UPDATE cannot touch a row twice), which wins. */
   dedupe?: { key(record: RecordOf<K>): string; newer(a: RecordOf<K>, b: RecordOf<K>): boolean };
 }
@@ -16,6 +23,7 @@ const orderEvents: TableMapping<'order_update'> = {
   table: 'order_events',
   columns: ['order_id', 'seq', 'status', 'cum_qty', 'avg_price', 'price', 'qty', 'venue_order_id', 'reject_reason', 'ts'],
   row: (r) => [r.orderId, r.seq, r.status, r.cumQty, r.avgPrice, r.price, r.qty, r.venueOrderId, r.rejectReason, usToTimestamp(r.tsUs)],
+  booked: { columns: ['order_id', 'seq'], of: (r) => [r.orderId, r.seq] },
 };
 
 // an order event replayed late (lower seq) never overwrites a newer state
@@ -45,6 +53,8 @@ const mappings: { [K in RecordKind]: Array<TableMapping<K>> } = {
     table: 'fills',
     columns: ['venue', 'trade_id', 'order_id', 'instrument', 'side', 'price', 'qty', 'fee', 'liquidity', 'ts'],
     row: (r) => [r.venue, r.tradeId, r.orderId, r.instrument, r.side, r.price, r.qty, r.fee, r.liquidity, usToTimestamp(r.tsUs)],
+    // trade ids are unique per symbol, not per venue (sql/006_fills_per_symbol_key.sql)
+    booked: { columns: ['venue', 'instrument', 'trade_id'], of: (r) => [r.venue, r.instrument, r.tradeId] },
   }],
   position: [{
     table: 'position_snapshots',
@@ -60,6 +70,7 @@ const mappings: { [K in RecordKind]: Array<TableMapping<K>> } = {
     table: 'kill_switch_events',
     columns: ['seq', 'state', 'previous', 'source', 'reason', 'ts'],
     row: (r) => [r.seq, r.state, r.previous, r.source, r.reason, usToTimestamp(r.tsUs)],
+    booked: { columns: ['seq'], of: (r) => [r.seq] },
   }],
   lifecycle: [{
     table: 'actor_lifecycle_events',
@@ -91,6 +102,13 @@ export interface InsertStatement {
   rows: number;
   /** Whether its row count measures new records (the first table of a kind) or derived state. */
   countsRecords: boolean;
+  /** For booked tables: the key of every row offered, in order; the statement RETURNs the keys it wrote. */
+  bookedKeys?: { columns: readonly string[]; offered: string[] };
+}
+
+/** `venue=binance instrument=ETH/USDT trade_id=6`: a key as a warning names it. */
+export function describeKey(columns: readonly string[], values: ReadonlyArray<unknown>): string {
+  return columns.map((column, i) => `${column}=${String(values[i])}`).join(' ');
 }
 
 /** PostgreSQL accepts at most 65535 bind parameters per statement. */
@@ -137,6 +155,9 @@ function buildInsert(mapping: TableMapping<RecordKind>, rows: PersistRecord[], c
     tuples.push(`(${placeholders.join(', ')})`);
     values.push(...mapping.row(record));
   });
-  const text = `INSERT INTO ${mapping.table} (${mapping.columns.join(', ')}) VALUES ${tuples.join(', ')} ${mapping.onConflict ?? 'ON CONFLICT DO NOTHING'}`;
-  return { table: mapping.table, text, values, rows: rows.length, countsRecords };
+  const booked = mapping.booked;
+  const returning = booked ? ` RETURNING ${booked.columns.join(', ')}` : '';
+  const text = `INSERT INTO ${mapping.table} (${mapping.columns.join(', ')}) VALUES ${tuples.join(', ')} ${mapping.onConflict ?? 'ON CONFLICT DO NOTHING'}${returning}`;
+  const bookedKeys = booked && { columns: booked.columns, offered: rows.map((record) => describeKey(booked.columns, booked.of(record))) };
+  return { table: mapping.table, text, values, rows: rows.length, countsRecords, ...(bookedKeys && { bookedKeys }) };
 }

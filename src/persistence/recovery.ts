@@ -91,7 +91,7 @@ export async function loadFillsOfOrders(db: Queryable, orderIds: readonly number
  * snapshots that already hold these fills, must not book them a second time.
  */
 export async function loadFillKeysSince(db: Queryable, sinceUs: number): Promise<RecoveredFillKey[]> {
-  const result = await db.query(`SELECT venue, instrument, trade_id FROM fills WHERE ts >= $1::timestamptz ORDER BY venue, trade_id`, [usToTimestamp(sinceUs)]);
+  const result = await db.query(`SELECT venue, instrument, trade_id FROM fills WHERE ts >= $1::timestamptz ORDER BY venue, instrument, trade_id`, [usToTimestamp(sinceUs)]);
   return result.rows.map((row) => ({ venue: row.venue, instrument: row.instrument, tradeId: row.trade_id }));
 }
 

@@ -31,7 +31,7 @@ for (const backend of backends) {
 
     it('applies every step on a fresh database, plain variant where TimescaleDB is not usable', async () => {
       const report = await migrate(pool, { dir });
-      expect(report.applied.map((m) => m.file)).toEqual(['001_core.sql', '002_audit_log.sql', '003_market_data.sql', '004_timeseries.plain.sql', '005_audit_source_key.sql']);
+      expect(report.applied.map((m) => m.file)).toEqual(['001_core.sql', '002_audit_log.sql', '003_market_data.sql', '004_timeseries.plain.sql', '005_audit_source_key.sql', '006_fills_per_symbol_key.sql']);
       expect(report.alreadyApplied).toEqual([]);
       expect(report.timescale.usable).toBe(false);
       expect(report.timescale.reason).toMatch(/timescaledb/);
@@ -51,26 +51,26 @@ for (const backend of backends) {
       const before = await pool.query('SELECT version, applied_at FROM schema_migrations ORDER BY version');
       const report = await migrate(pool, { dir });
       expect(report.applied).toEqual([]);
-      expect(report.alreadyApplied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+      expect(report.alreadyApplied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
       const after = await pool.query('SELECT version, applied_at FROM schema_migrations ORDER BY version');
       expect(after.rows).toEqual(before.rows);
     });
 
     it('a failing step rolls back completely and names its file', async () => {
-      writeFileSync(join(dir, '006_broken.sql'), 'CREATE TABLE half_done (x int);\nSELECT no_such_function();\n');
-      await expect(migrate(pool, { dir })).rejects.toThrow(/006_broken\.sql failed: .*no_such_function/);
+      writeFileSync(join(dir, '007_broken.sql'), 'CREATE TABLE half_done (x int);\nSELECT no_such_function();\n');
+      await expect(migrate(pool, { dir })).rejects.toThrow(/007_broken\.sql failed: .*no_such_function/);
       const leftovers = await pool.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'half_done'`);
       expect(leftovers.rowCount).toBe(0);
-      const ledger = await pool.query('SELECT 1 FROM schema_migrations WHERE version = 6');
+      const ledger = await pool.query('SELECT 1 FROM schema_migrations WHERE version = 7');
       expect(ledger.rowCount).toBe(0);
-      rmSync(join(dir, '006_broken.sql'));
+      rmSync(join(dir, '007_broken.sql'));
     });
 
     it('refuses to run when an applied migration was edited, naming the file and both checksums', async () => {
       const file = join(dir, '003_market_data.sql');
       const original = readFileSync(file);
       writeFileSync(file, `${original.toString('utf8')}\n-- tweak\n`);
-      writeFileSync(join(dir, '006_next.sql'), 'CREATE TABLE next_step (x int);\n');
+      writeFileSync(join(dir, '007_next.sql'), 'CREATE TABLE next_step (x int);\n');
       const error = await migrate(pool, { dir }).then(() => null, (e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationChecksumError);
       const refused = error as MigrationChecksumError;
@@ -85,13 +85,13 @@ for (const backend of backends) {
 
       writeFileSync(file, original);
       const report = await migrate(pool, { dir });
-      expect(report.applied.map((m) => m.file)).toEqual(['006_next.sql']);
+      expect(report.applied.map((m) => m.file)).toEqual(['007_next.sql']);
     });
 
     it('refuses a folder with a variant missing its counterpart', async () => {
-      writeFileSync(join(dir, '007_extra.plain.sql'), 'SELECT 1;\n');
-      await expect(migrate(pool, { dir })).rejects.toThrow(/007_extra\.plain\.sql has no timescale counterpart/);
-      rmSync(join(dir, '007_extra.plain.sql'));
+      writeFileSync(join(dir, '008_extra.plain.sql'), 'SELECT 1;\n');
+      await expect(migrate(pool, { dir })).rejects.toThrow(/008_extra\.plain\.sql has no timescale counterpart/);
+      rmSync(join(dir, '008_extra.plain.sql'));
     });
 
     it("timescale 'require' fails clearly where the extension is not usable", async () => {

@@ -1,3 +1,4 @@
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 /** A recorder on a real worker, fed by a message-sender fixture through a real ring. */
 import { join } from 'node:path';
 import { ExecStatus, Liquidity, OrderAction, OrderType, Side, TimeInForce } from '../../src/domain/messages.js';
@@ -57,10 +58,14 @@ export interface RecorderStatus {
   restoredOpenOrders: number | string;
   received: Record<string, number>;
   lastError: string | null;
+  skippedBooked: Record<string, number>;
+  lastSkippedBooked: string | null;
 }
 
 export class RecorderSystem {
   readonly handles: ActorHandle[] = [];
+  /** The recorder's log lines (JSON, warn and above), as its worker wrote them. */
+  readonly logLines: string[] = [];
   recorder!: ActorHandle;
   sender!: ActorHandle;
   private readonly wiring: Map<string, ActorWiring>;
@@ -109,8 +114,16 @@ export class RecorderSystem {
         },
       },
       this.wiring.get('recorder')!,
+      { logPort: () => this.logPort() },
     );
     this.handles.push(this.recorder);
+  }
+
+  private logPort(): MessagePort {
+    const { port1, port2 } = new MessageChannel();
+    port1.on('message', (line: string) => this.logLines.push(line));
+    port1.unref();
+    return port2;
   }
 
   async send(messages: Sent[]): Promise<void> {

@@ -132,5 +132,20 @@ for (const backend of backends) {
       expect(await rows(`SELECT seq || ':' || status AS k FROM order_events WHERE order_id = 4242 ORDER BY seq`)).toEqual(['0:PENDING_NEW', '1:ACCEPTED', '2:FILLED']);
       expect(await rows(`SELECT status || ':' || last_seq AS k FROM orders WHERE order_id = 4242`)).toEqual(['FILLED:2']);
     });
+
+    it('a fill whose key is already booked is counted in the status and logged as a warning naming the key', async () => {
+      system = new RecorderSystem(running.connectionString, join(running.workDir, 'booked'));
+      await system.start();
+      await system.send([fill(4343, 70_001, 1)]);
+      expect(await system.settled(1)).toMatchObject({ written: 1, skippedBooked: {} });
+      await system.send([fill(4343, 70_001, 1)]);
+      const status = await system.settled(2);
+      expect(status.skippedBooked).toEqual({ fills: 1 });
+      expect(status.lastSkippedBooked).toMatch(/^fills venue=\S+ instrument=\S+ trade_id=70001$/);
+      await waitFor(async () => system!.logLines.some((line) => line.includes('trade_id=70001')), 10_000);
+      const warning = JSON.parse(system.logLines.find((line) => line.includes('trade_id=70001')) as string) as { level: number; table: string; key: string; msg: string };
+      expect(warning).toMatchObject({ level: 40, table: 'fills', key: expect.stringMatching(/trade_id=70001$/) });
+      expect(warning.msg).toMatch(/^fills already holds venue=\S+ instrument=\S+ trade_id=70001: this record was not written/);
+    });
   });
 }

@@ -39,6 +39,14 @@ const venueFill = (tradeId: number, clientId: string, qty: number): VenueFill =>
 });
 
 describe('reconciliation of own records vs the venue', () => {
+  it('a known trade id on one symbol does not hide the same trade id on another (venues number trades per symbol)', () => {
+    const btc = own(1, { status: 'PARTIALLY_FILLED', cumQty: 0.4, tradeIds: [11] });
+    const eth = own(2, { instrument: 2 });
+    const ethFill = { ...venueFill(11, eth.clientOrderId, 0.5), instrument: 2 };
+    const plan = reconcile({ namespace: NS, ownOrders: [btc, eth], venueOpenOrders: [], venueRecentFills: [venueFill(11, btc.clientOrderId, 0.4), ethFill] });
+    expect(plan.unknownFills).toEqual([{ fill: ethFill, owner: 'own', orderId: 2 }]);
+  });
+
   it('matched: open on both sides with the same numbers -> clean', () => {
     const o = own(1, { status: 'PARTIALLY_FILLED', cumQty: 0.4, tradeIds: [11] });
     const plan = reconcile({ namespace: NS, ownOrders: [o], venueOpenOrders: [venueOpen(o.clientOrderId, { cumQty: 0.4 })], venueRecentFills: [venueFill(11, o.clientOrderId, 0.4)] });

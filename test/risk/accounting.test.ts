@@ -78,6 +78,16 @@ describe('ledger on a known sequence', () => {
     expect(ledger.journal).toHaveLength(1);
   });
 
+  it('one trade id on two symbols of one venue is two fills (venues number trades per symbol)', () => {
+    const ledger = new Ledger('USDT', INSTRUMENTS);
+    const btc = { ...fill(Side.BUY, 1, 100, 0, 1, 1), tradeId: 6 };
+    const eth = { ...fill(Side.SELL, 2, 50, 0, 1, 2), tradeId: 6 };
+    expect(ledger.postFill(btc)).not.toBeNull();
+    expect(ledger.postFill(eth)).not.toBeNull();
+    expect(ledger.postFill({ ...eth })).toBeNull();
+    expect([ledger.position(1, 1).qty, ledger.position(1, 2).qty]).toEqual([1, -2]);
+  });
+
   it('refuses bad fills and other quote currencies with a clear error', () => {
     const ledger = new Ledger('USDT', INSTRUMENTS);
     expect(() => ledger.postFill(fill(Side.BUY, 1, 100, 0, 1, 3))).toThrow(/quoted in BTC, the ledger reports in USDT/);

@@ -1,6 +1,7 @@
 import { createActor, type Actor } from 'xstate';
 import { z } from 'zod';
-import { PanicKind, TradingState, TripSource, tradingStateName, type TradingStateChange } from '../../src/domain/messages.js';
+import { describePanic } from '../../src/domain/panic-reason.js';
+import { TradingState, TripSource, tradingStateName, type TradingStateChange } from '../../src/domain/messages.js';
 import { defineActor, type ActorContext } from '../../src/runtime/actor-definition.js';
 import { tradingStateChangeCodec } from '../../src/runtime/codec/safety.js';
 import { nowUs } from '../../src/runtime/clock.js';
@@ -44,8 +45,6 @@ const wireSource: Record<TransitionSource, TripSource> = {
   shutdown: TripSource.SHUTDOWN,
   supervisor: TripSource.SUPERVISOR,
 };
-
-const panicNames: Record<number, string> = Object.fromEntries(Object.entries(PanicKind).map(([name, code]) => [code, name.toLowerCase().replace(/_/g, ' ')]));
 
 interface State {
   machine: Actor<typeof tradingStateMachine>;
@@ -186,8 +185,7 @@ export default defineActor<KillSwitchConfig, State>({
     if (decoded === null) return;
     if (decoded.kind === 'RiskPanic') {
       const p = decoded.message;
-      const what = panicNames[p.kind] ?? `panic ${p.kind}`;
-      trip(state, ctx, 'risk-panic', `${what}: ${p.value} breached ${p.threshold} (venue ${p.venue}, instrument ${p.instrument}, from ${frame.peer})`);
+      trip(state, ctx, 'risk-panic', `${describePanic(p)} (venue ${p.venue}, instrument ${p.instrument}, from ${frame.peer})`);
       return;
     }
     ctx.log.warn({ peer: frame.peer, kind: decoded.kind }, `ignored a ${decoded.kind} frame from ${frame.peer}: the kill switch only acts on RiskPanic`);

@@ -6,6 +6,7 @@
  * a piscina pool, never on the order path.
  */
 import { intentRejection } from '../../src/domain/intent-rejection.js';
+import { describePanic } from '../../src/domain/panic-reason.js';
 import { join } from 'node:path';
 import { Piscina } from 'piscina';
 import {
@@ -25,8 +26,8 @@ import { controlType } from '../order-manager/venue-protocol.js';
 import { Ledger, unrealisedPnl } from './accounting.js';
 import {
   EMPTY_API_ERROR_WINDOW, apiErrorCascadeBreach, dailyLossBreach, drawdownBreach, newDrawdownState, recordApiError, slippageBreach,
-  spreadBlowoutBreach, staleQuoteBreach, stopLossBreaches, updateDailyLoss, updateDrawdown,
-  type ApiErrorWindow, type DailyLossState, type DrawdownState, type PanicDescriptor,
+  parseVenueStaleNotice, spreadBlowoutBreach, staleMarketBreach, stopLossBreaches, updateDailyLoss, updateDrawdown,
+  type ApiErrorWindow, type DailyLossState, type DrawdownState, type PanicDescriptor, type VenueStaleNotice,
 } from './breaches.js';
 import { parseRiskConfig, type RiskConfig } from './config.js';
 import { PositionRecorder } from './position-records.js';
@@ -59,7 +60,8 @@ interface State {
   ledger: Ledger;
   books: Map<string, Book>;
   lastTrade: Map<string, number>;
-  staleVenues: Set<number>;
+  /** Venues whose connector says their feed is stale, with what it said. */
+  staleVenues: Map<number, VenueStaleNotice>;
   openOrders: Map<number, OpenOrder>;
   /** Expected prices of orders that finished, kept for late fills (bounded). */
   finishedExpected: Map<number, { expectedPrice: number; side: Side }>;
@@ -275,7 +277,7 @@ function panic(state: State, ctx: Ctx, d: PanicDescriptor, event: boolean): void
   const record = { kind: PANIC_NAMES[d.kind] ?? String(d.kind), venue: d.venue, instrument: d.instrument, value: p.value, threshold: d.threshold, atMs: now };
   state.panicsSent.push(record);
   if (state.panicsSent.length > 50) state.panicsSent.shift();
-  ctx.log.error(record, `risk panic ${record.kind}: ${record.value} breached ${record.threshold} (venue ${d.venue}, instrument ${d.instrument})`);
+  ctx.log.error(record, `risk panic: ${describePanic(p)} (venue ${d.venue}, instrument ${d.instrument})`);
   ctx.emit('risk.panic', record);
   send(state, ctx, state.killSwitch, riskPanicCodec, p, `${record.kind} panic`);
 }
@@ -310,10 +312,10 @@ function watch(state: State, ctx: Ctx): void {
   for (const key of exposed) {
     const [venue, instrument] = key.split(':').map(Number) as [number, number];
     const book = state.books.get(key);
-    if (state.staleVenues.has(venue)) breaches.push({ kind: PanicKind.STALE_QUOTES, venue, instrument, value: book ? (now - book.receiveTsUs) / 1000 : Number.POSITIVE_INFINITY, threshold: cfg.stale_quote_ms });
-    else if (book) {
-      const stale = staleQuoteBreach(book, now, cfg.stale_quote_ms * 1000);
-      if (stale) breaches.push({ ...stale, value: stale.value / 1000, threshold: cfg.stale_quote_ms });
+    const venueStale = state.staleVenues.get(venue);
+    const stale = staleMarketBreach({ venue, instrument }, book, venueStale, now, cfg.stale_quote_ms);
+    if (stale) breaches.push(stale);
+    if (book && !venueStale) {
       const spread = spreadBlowoutBreach(book, cfg.spread_blowout_bps);
       if (spread) breaches.push(spread);
     }
@@ -358,7 +360,14 @@ function onControl(state: State, ctx: Ctx, message: unknown, peer: string): void
   const venue = (message as { venue?: unknown }).venue;
   switch (type) {
     case 'venue.stale':
-      if (typeof venue === 'number') state.staleVenues.add(venue);
+      if (typeof venue === 'number') {
+        const { notice, problem } = parseVenueStaleNotice(message, nowUs());
+        if (problem) {
+          state.counters.badControl++;
+          ctx.log.error({ peer }, `bad venue.stale from ${peer}: ${problem}; venue ${venue} is taken as stale all the same`);
+        }
+        state.staleVenues.set(venue, notice);
+      }
       return;
     case 'venue.fresh':
       if (typeof venue === 'number') state.staleVenues.delete(venue);
@@ -456,7 +465,7 @@ function status(state: State, ctx: Ctx) {
     dailyLoss: state.daily && valued ? { utcDay: state.daily.utcDay, dayStartEquity: state.daily.dayStartEquity, loss: state.daily.dayStartEquity - state.ledger.equity(mark) } : null,
     grossExposure: grossExposure(state),
     openOrders: [...state.openOrders].map(([orderId, o]) => ({ orderId, ...o })),
-    staleVenues: [...state.staleVenues],
+    staleVenues: [...state.staleVenues.keys()],
     limits: ctx.config.limits,
     panicLimits: ctx.config.panics,
     panicsSent: state.panicsSent,
@@ -534,7 +543,7 @@ export default defineActor<RiskConfig, State>({
       ledger,
       books: new Map(),
       lastTrade: new Map(),
-      staleVenues: new Set(),
+      staleVenues: new Map(),
       openOrders: new Map(),
       finishedExpected: new Map(),
       bucket: newSubmitBucket(config.preTrade.submitRate, startUs),

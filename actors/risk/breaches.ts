@@ -127,9 +127,50 @@ export function slippageBreach(side: Side, expectedPrice: number, fillPrice: num
 
 // ---- market-data health ------------------------------------------------------------------
 
-export function staleQuoteBreach(book: Pick<BookTop, 'venue' | 'instrument' | 'receiveTsUs'>, nowUs: number, maxAgeUs: number): PanicDescriptor | null {
-  const age = nowUs - book.receiveTsUs;
-  return age > maxAgeUs ? panic(PanicKind.STALE_QUOTES, age, maxAgeUs, book.venue, book.instrument) : null;
+/** What a venue connector said when it declared its feed stale (the `venue.stale` notice), and when risk heard it. */
+export interface VenueStaleNotice {
+  /** How long the connector had had no market data when it said so. */
+  silentForMs: number;
+  /** The connector's own limit (its `stale_after_ms`): the rule that fired. */
+  staleAfterMs: number;
+  /** Risk's time on receipt: the silence has grown by the time since. */
+  receivedUs: number;
+}
+
+/**
+ * Reads a `venue.stale` notice. A notice without usable numbers still marks the venue stale (its
+ * prices cannot be trusted either way): the notice is then taken as silence 0 against limit 0, and
+ * `problem` says which field was wrong.
+ */
+export function parseVenueStaleNotice(message: unknown, receivedUs: number): { notice: VenueStaleNotice; problem: string | null } {
+  const fields = message as { silentForMs?: unknown; staleAfterMs?: unknown };
+  const bad = (['silentForMs', 'staleAfterMs'] as const).filter((name) => !(typeof fields[name] === 'number' && (fields[name] as number) >= 0 && Number.isFinite(fields[name])));
+  if (bad.length > 0) {
+    return { notice: { silentForMs: 0, staleAfterMs: 0, receivedUs }, problem: `venue.stale: ${bad.map((name) => `${name} must be a number >= 0, got ${JSON.stringify(fields[name])}`).join('; ')}` };
+  }
+  return { notice: { silentForMs: fields.silentForMs as number, staleAfterMs: fields.staleAfterMs as number, receivedUs }, problem: null };
+}
+
+/**
+ * One market we hold or quote in. Two rules, each reported with its own numbers, in ms: the venue
+ * says its feed is silent (its silence, aged to now, against its `stale_after_ms`), or our book is
+ * older than `maxAgeMs`. Reporting the book's age against `maxAgeMs` when the venue's rule fired
+ * read "5363 breached 10000" for a panic that was right to fire at 5.4 s.
+ */
+export function staleMarketBreach(
+  market: { venue: number; instrument: number },
+  book: Pick<BookTop, 'receiveTsUs'> | undefined,
+  venueStale: VenueStaleNotice | undefined,
+  nowUs: number,
+  maxAgeMs: number,
+): PanicDescriptor | null {
+  if (venueStale) {
+    const silentMs = venueStale.silentForMs + Math.max(0, nowUs - venueStale.receivedUs) / 1000;
+    return panic(PanicKind.STALE_QUOTES, silentMs, venueStale.staleAfterMs, market.venue, market.instrument);
+  }
+  if (!book) return null;
+  const ageMs = (nowUs - book.receiveTsUs) / 1000;
+  return ageMs > maxAgeMs ? panic(PanicKind.STALE_QUOTES, ageMs, maxAgeMs, market.venue, market.instrument) : null;
 }
 
 export function spreadBlowoutBreach(book: Pick<BookTop, 'venue' | 'instrument' | 'bidPrice' | 'askPrice'>, maxSpreadBps: number): PanicDescriptor | null {

@@ -116,7 +116,7 @@ describe('kill-switch actor', () => {
     await waitFor(async () => s.reader.read() === TradingState.HALTED);
     const status = (await ks.invoke('status', {})) as { last: { source: string; reason: string } };
     expect(status.last.source).toBe('risk-panic');
-    expect(status.last.reason).toMatch(/drawdown: 0.12 breached 0.1/);
+    expect(status.last.reason).toMatch(/^drawdown: equity 12% below its peak, limit 10% \(venue 1, instrument 7, from risk\)$/);
   });
 
   it("trips by itself when the supervisor's heartbeat stops (dead man's switch)", async () => {

@@ -11,7 +11,8 @@ import {
   slippageBps,
   slippageBreach,
   spreadBlowoutBreach,
-  staleQuoteBreach,
+  parseVenueStaleNotice,
+  staleMarketBreach,
   stopLossBreaches,
   updateDailyLoss,
   updateDrawdown,
@@ -97,13 +98,42 @@ describe('slippage', () => {
 });
 
 describe('market-data health', () => {
-  it('stale quotes and spread blow-outs', () => {
+  it('spread blow-outs', () => {
     const book = { venue: 1, instrument: 2, receiveTsUs: 1_000_000, bidPrice: 99, askPrice: 101 };
-    expect(staleQuoteBreach(book, 3_000_000, 2_000_000)).toBeNull();
-    expect(staleQuoteBreach(book, 3_000_001, 2_000_000)).toEqual({ kind: PanicKind.STALE_QUOTES, venue: 1, instrument: 2, value: 2_000_001, threshold: 2_000_000 });
     expect(spreadBlowoutBreach(book, 200)).toBeNull();
     expect(spreadBlowoutBreach(book, 199)).toMatchObject({ kind: PanicKind.SPREAD_BLOWOUT, threshold: 199 });
     expect(spreadBlowoutBreach({ ...book, bidPrice: 102 }, 1e9)).toMatchObject({ kind: PanicKind.SPREAD_BLOWOUT, value: Infinity });
+  });
+
+  // The chaos probe's panic: the venue said stale at 5000 ms silence (its stale_after_ms 5000), risk
+  // looked 363 ms later, its own book-age limit 10000 ms. Value and threshold come from the rule that
+  // fired, both in ms.
+  const market = { venue: 1, instrument: 2 };
+  const NOW = 100_000_000_000;
+  const notice = { silentForMs: 5_000, staleAfterMs: 5_000, receivedUs: NOW - 363_000 };
+  const cases: Array<{ name: string; bookAgeMs: number | null; venueStale: typeof notice | undefined; maxAgeMs: number; expected: { value: number; threshold: number } | null }> = [
+    { name: 'fresh book, venue fine', bookAgeMs: 50, venueStale: undefined, maxAgeMs: 10_000, expected: null },
+    { name: 'book exactly at the limit', bookAgeMs: 10_000, venueStale: undefined, maxAgeMs: 10_000, expected: null },
+    { name: 'book 1 ms over the limit', bookAgeMs: 10_001, venueStale: undefined, maxAgeMs: 10_000, expected: { value: 10_001, threshold: 10_000 } },
+    { name: 'no book, venue fine (nothing to judge yet)', bookAgeMs: null, venueStale: undefined, maxAgeMs: 10_000, expected: null },
+    { name: 'venue stale, book 5363 ms old: the venue\'s rule and numbers', bookAgeMs: 5_363, venueStale: notice, maxAgeMs: 10_000, expected: { value: 5_363, threshold: 5_000 } },
+    { name: 'venue stale, no book', bookAgeMs: null, venueStale: notice, maxAgeMs: 10_000, expected: { value: 5_363, threshold: 5_000 } },
+    { name: 'venue stale and book over our own limit: the venue\'s rule', bookAgeMs: 20_000, venueStale: notice, maxAgeMs: 10_000, expected: { value: 5_363, threshold: 5_000 } },
+  ];
+  for (const c of cases) {
+    it(`stale market: ${c.name}`, () => {
+      const book = c.bookAgeMs === null ? undefined : { receiveTsUs: NOW - c.bookAgeMs * 1000 };
+      const breach = staleMarketBreach(market, book, c.venueStale, NOW, c.maxAgeMs);
+      expect(breach).toEqual(c.expected && { kind: PanicKind.STALE_QUOTES, ...market, ...c.expected });
+    });
+  }
+
+  it('a venue.stale notice is read with its numbers; a notice without them still counts, and says what was wrong', () => {
+    expect(parseVenueStaleNotice({ type: 'venue.stale', venue: 1, silentForMs: 5_000, staleAfterMs: 5_000 }, 7)).toEqual({ notice: { silentForMs: 5_000, staleAfterMs: 5_000, receivedUs: 7 }, problem: null });
+    expect(parseVenueStaleNotice({ type: 'venue.stale', venue: 1, staleAfterMs: -1 }, 7)).toEqual({
+      notice: { silentForMs: 0, staleAfterMs: 0, receivedUs: 7 },
+      problem: 'venue.stale: silentForMs must be a number >= 0, got undefined; staleAfterMs must be a number >= 0, got -1',
+    });
   });
 });
 

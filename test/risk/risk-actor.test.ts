@@ -145,6 +145,30 @@ describe('risk actor: pre-trade in the order path', () => {
   });
 });
 
+describe('risk actor: a stale-quote panic carries the rule that fired and its numbers', () => {
+  it('the venue says its feed is silent (5000 ms, its stale_after_ms 5000) under a 10 s book-age limit: value and threshold are the venue\'s, in ms', async () => {
+    const s = await system({ stale_quote_ms: 10_000 });
+    await s.goLong();
+    await s.exchange.invoke('send', { peer: 'risk', kind: 'Control', message: { type: 'venue.stale', venue: 1, exchange: 'emulator', silentForMs: 5_000, staleAfterMs: 5_000, atMs: Date.now() } });
+    const frames = await waitFor('a stale-quote panic', () => s.received(s.ks), (x) => x.some((r) => r.kind === 'RiskPanic'));
+    const panic = frames.find((r) => r.kind === 'RiskPanic')!.message as { kind: number; value: number; threshold: number };
+    expect(panic.kind).toBe(PanicKind.STALE_QUOTES);
+    expect(panic.threshold).toBe(5_000);
+    // silent 5000 ms when announced, a little more by the time risk's watch looked
+    expect(panic.value).toBeGreaterThanOrEqual(5_000);
+    expect(panic.value).toBeLessThan(10_000);
+  });
+
+  it('a venue.stale notice without its numbers is explained and still counts as stale (fail safe)', async () => {
+    const s = await system({ stale_quote_ms: 100_000 });
+    await s.goLong();
+    await s.exchange.invoke('send', { peer: 'risk', kind: 'Control', message: { type: 'venue.stale', venue: 1 } });
+    const frames = await waitFor('a stale-quote panic', () => s.received(s.ks), (x) => x.some((r) => r.kind === 'RiskPanic'));
+    expect(frames.filter((r) => r.kind === 'RiskPanic').map((r) => r.message.kind)).toEqual([PanicKind.STALE_QUOTES]);
+    expect((await s.status()).counters.badControl).toBe(1);
+  });
+});
+
 describe('risk actor: every panic kind reaches the kill switch when its breach happens', () => {
   const cases: { kind: number; panics: Record<string, unknown>; breach: (s: Awaited<ReturnType<typeof system>>) => Promise<void> }[] = [
     { kind: PanicKind.DRAWDOWN, panics: { max_drawdown: 0.001 }, breach: async (s) => void (await s.book(79.99, 80.01)) },

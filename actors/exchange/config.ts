@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ActorConfigError } from '../../src/domain/instrument-config.js';
 
 /**
  * The exchange actor's config block (one actor per venue). Keys never appear here: the
@@ -87,9 +88,7 @@ export type ExchangeConfig = z.output<typeof exchangeConfigSchema>;
 
 export function parseExchangeConfig(raw: unknown): ExchangeConfig {
   const parsed = exchangeConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    throw new Error(`exchange config: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')}`);
-  }
+  if (!parsed.success) throw new ActorConfigError('exchange', parsed.error.issues);
   return parsed.data;
 }
 

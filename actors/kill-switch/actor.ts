@@ -1,5 +1,6 @@
 import { createActor, type Actor } from 'xstate';
 import { z } from 'zod';
+import { ActorConfigError } from '../../src/domain/instrument-config.js';
 import { describePanic } from '../../src/domain/panic-reason.js';
 import { TradingState, TripSource, tradingStateName, type TradingStateChange } from '../../src/domain/messages.js';
 import { defineActor, type ActorContext } from '../../src/runtime/actor-definition.js';
@@ -152,9 +153,7 @@ export default defineActor<KillSwitchConfig, State>({
   kind: 'kill-switch',
   parseConfig(raw) {
     const parsed = configSchema.safeParse(raw ?? {});
-    if (!parsed.success) {
-      throw new Error(`kill-switch config: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-    }
+    if (!parsed.success) throw new ActorConfigError('kill-switch', parsed.error.issues);
     return parsed.data;
   },
   init(ctx) {

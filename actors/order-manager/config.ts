@@ -1,6 +1,6 @@
 /** The order manager's config block (docs/order-manager.md, "Config"). */
 import { z } from 'zod';
-import { formatConfigIssues, instrumentSpecsFromConfig, instrumentsConfigSchema } from '../../src/domain/instrument-config.js';
+import { ActorConfigError, instrumentSpecsFromConfig, instrumentsConfigSchema } from '../../src/domain/instrument-config.js';
 import type { InstrumentSpec } from '../../src/domain/instrument.js';
 
 const ms = (min: number) => z.number().int().min(min);
@@ -53,7 +53,7 @@ export type OrderManagerConfig = z.output<typeof orderManagerConfigSchema> & { s
 
 export function parseOrderManagerConfig(raw: unknown): OrderManagerConfig {
   const parsed = orderManagerConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new Error(formatConfigIssues('order-manager', parsed.error.issues));
+  if (!parsed.success) throw new ActorConfigError('order-manager', parsed.error.issues);
   const specs = instrumentSpecsFromConfig(parsed.data.instruments);
   const venueIds = new Map<number, string>();
   for (const [id, peer] of Object.entries(parsed.data.venues)) {

@@ -1,6 +1,7 @@
 /** The recorder's config block (docs/persistence.md, "Recorder actor"). */
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { ActorConfigError } from '../../src/domain/instrument-config.js';
 import { packageRoot } from '../../src/runtime/package-root.js';
 
 const idKey = z.string().regex(/^[0-9]{1,10}$/, 'an id (digits)');
@@ -44,9 +45,7 @@ export type RecorderConfig = z.output<typeof recorderConfigSchema> & {
 
 export function parseRecorderConfig(raw: unknown): RecorderConfig {
   const parsed = recorderConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) {
-    throw new Error(`recorder config: ${parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`);
-  }
+  if (!parsed.success) throw new ActorConfigError('recorder', parsed.error.issues);
   const config = parsed.data;
   if (config.backoff.max_ms < config.backoff.min_ms) throw new Error(`recorder config: backoff.max_ms (${config.backoff.max_ms}) must be >= backoff.min_ms (${config.backoff.min_ms})`);
   const instrumentNames = new Map<number, string>();

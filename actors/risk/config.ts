@@ -1,6 +1,6 @@
 /** The risk monitor's config block (docs/risk.md, "Config"). */
 import { z } from 'zod';
-import { formatConfigIssues, instrumentSpecsFromConfig, instrumentsConfigSchema } from '../../src/domain/instrument-config.js';
+import { ActorConfigError, instrumentSpecsFromConfig, instrumentsConfigSchema } from '../../src/domain/instrument-config.js';
 import type { InstrumentSpec } from '../../src/domain/instrument.js';
 import type { PreTradeLimits } from './pre-trade-checks.js';
 
@@ -77,7 +77,7 @@ export type RiskConfig = Parsed & { specs: Map<number, InstrumentSpec>; preTrade
 
 export function parseRiskConfig(raw: unknown): RiskConfig {
   const parsed = riskConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new Error(formatConfigIssues('risk', parsed.error.issues));
+  if (!parsed.success) throw new ActorConfigError('risk', parsed.error.issues);
   const c = parsed.data;
   const specs = instrumentSpecsFromConfig(c.instruments);
   for (const spec of specs.values()) {

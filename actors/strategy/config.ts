@@ -1,6 +1,6 @@
 /** The strategy actor's config block (docs/strategies.md, "The strategy actor"). */
 import { z } from 'zod';
-import { formatConfigIssues, instrumentSpecsFromConfig, instrumentsConfigSchema } from '../../src/domain/instrument-config.js';
+import { ActorConfigError, instrumentSpecsFromConfig, instrumentsConfigSchema } from '../../src/domain/instrument-config.js';
 import type { InstrumentSpec } from '../../src/domain/instrument.js';
 import { MAX_STRATEGY_ID } from '../order-manager/client-order-id.js';
 import { STRATEGY_KINDS } from './strategy-factory.js';
@@ -45,7 +45,7 @@ export type StrategyActorConfig = z.output<typeof strategyActorConfigSchema> & {
 
 export function parseStrategyActorConfig(raw: unknown): StrategyActorConfig {
   const parsed = strategyActorConfigSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw new Error(formatConfigIssues('strategy', parsed.error.issues));
+  if (!parsed.success) throw new ActorConfigError('strategy', parsed.error.issues);
   const specs = instrumentSpecsFromConfig(parsed.data.instruments);
   const venues = new Set(parsed.data.venues);
   for (const p of parsed.data.allocation.positions) {

@@ -1,7 +1,8 @@
 /**
  * `bot4 start`: the supervisor process.
  *
- * Order of events: load and validate the config (exit 2 naming every bad path); open the
+ * Order of events: load and validate the config, every actor's block included (exit 2 naming
+ * every bad path); open the
  * log; open the admin socket (a live socket = another instance: refuse before any actor
  * starts); start the runtime; print the banner. Shutdown, from SIGINT/SIGTERM or the
  * admin `shutdown` command, runs once: the runtime closes the order gate first, applies
@@ -15,9 +16,11 @@ import type { Logger } from 'pino';
 import type { AdminBackend, TreeNode } from '../admin/backend.js';
 import { startAdminServer, type AdminServer } from '../admin/server.js';
 import { ConfigError } from '../config/config-error.js';
+import { actorConfigIssues } from '../config/actor-configs.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { createLogging, type Logging } from '../logging/logger.js';
 import { START_HELP } from './help.js';
+import { packageRoot } from '../runtime/package-root.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { StopWait } from '../runtime/supervision/child-slot.js';
 import { ProcessBackend } from './process-backend.js';
@@ -41,6 +44,9 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
   let loaded: LoadedConfig;
   try {
     loaded = loadConfig({ configFile: options.config });
+    // what an actor would refuse at its start is refused now, before any actor runs
+    const actorIssues = await actorConfigIssues(loaded.config, packageRoot());
+    if (actorIssues.length > 0) throw new ConfigError(actorIssues);
   } catch (e) {
     if (e instanceof ConfigError) {
       err.write(`bot4 start: ${e.message}\n`);

@@ -56,7 +56,18 @@ export function instrumentSpecsFromConfig(entries: readonly z.output<typeof inst
   return specs;
 }
 
-/** zod issues as one line naming each path, for config errors. */
-export function formatConfigIssues(what: string, issues: readonly { path: PropertyKey[]; message: string }[]): string {
-  return `${what} config: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`;
+/**
+ * An actor's config refused by its schema: one line naming each path for the actor's own error, and
+ * the issues themselves so `bot4 start` can name each one at its place in the file before anything
+ * starts (src/config/actor-configs.ts).
+ */
+export class ActorConfigError extends Error {
+  readonly issues: ReadonlyArray<{ path: ReadonlyArray<string | number>; message: string }>;
+
+  constructor(what: string, issues: readonly { path: PropertyKey[]; message: string }[]) {
+    const paths = issues.map((i) => ({ path: i.path.map((segment) => (typeof segment === 'number' ? segment : String(segment))), message: i.message }));
+    super(`${what} config: ${paths.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    this.name = 'ActorConfigError';
+    this.issues = paths;
+  }
 }

@@ -33,7 +33,7 @@
  */
 import { Side, type Fill } from '../../src/domain/messages.js';
 import { incrementCount, multipleOf, type InstrumentSpec } from '../../src/domain/instrument.js';
-import { absUnits, decimalsOf, divideRounded, formatUnits, minUnits, pow10, signOfUnits, unitsFromNumber, unitsToNumber } from '../../src/domain/money.js';
+import { absUnits, decimalsOf, divideRounded, formatUnits, minUnits, pow10, unitsFromNumber, unitsToNumber } from '../../src/domain/money.js';
 
 /** Money is booked with at least this many decimals (the precision venues print quote balances and fees with). */
 export const MIN_MONEY_DECIMALS = 8;
@@ -163,6 +163,13 @@ export const capitalAccount = (venue: number): string => `capital:${venue}`;
 
 export type MarkPrice = (venue: number, instrument: number) => number | undefined;
 
+interface MarketAccounts {
+  cash: string;
+  inventory: string;
+  realised: string;
+  fees: string;
+}
+
 interface Balance {
   units: bigint;
   value: bigint;
@@ -182,6 +189,8 @@ export class Ledger {
   private readonly markets: ReadonlyMap<number, MarketScales>;
   private readonly balances = new Map<string, Balance>();
   private readonly positionsByKey = new Map<string, BookedPosition>();
+  /** Account names per market, built once (a fill posts to four of them). */
+  private readonly accountsByKey = new Map<string, MarketAccounts>();
   private readonly postedFills = new Set<string>();
   private readonly entries: JournalEntry[] = [];
   private deposits = 0n;
@@ -206,7 +215,8 @@ export class Ledger {
   }
 
   balance(account: string): Balance {
-    return this.balances.get(account) ?? { units: 0n, value: 0n };
+    const b = this.balances.get(account);
+    return b === undefined ? { units: 0n, value: 0n } : { ...b };
   }
 
   /** The scales of one instrument; throws naming an instrument the ledger was not given. */
@@ -253,37 +263,41 @@ export class Ledger {
 
     const key = `${fill.venue}:${fill.instrument}`;
     const before = this.positionsByKey.get(key) ?? flatBooked(fill.venue, fill.instrument);
-    const direction = fill.side === Side.BUY ? 1n : -1n;
+    const buy = fill.side === Side.BUY;
     // price units × qty units are money units: moneyScale = price decimals + qty decimals.
     const notional = price * qty;
     let closed = 0n;
     let removedCost = 0n;
-    if (before.qty !== 0n && signOfUnits(before.qty) !== Number(direction)) {
+    let realised = 0n;
+    if (before.qty !== 0n && before.qty > 0n !== buy) {
       const open = absUnits(before.qty);
       closed = minUnits(open, qty);
       // The closed share of the cost basis; a full close takes all of it, so flat means cost 0.
       removedCost = closed === open ? before.cost : divideRounded(before.cost * closed, open);
+      // A long closes by selling (proceeds in), a short by buying (paid out).
+      const closedValue = closed * price;
+      realised = (buy ? -closedValue : closedValue) - removedCost;
     }
-    const realised = closed === 0n ? 0n : -direction * closed * price - removedCost;
-    const opened = qty - closed;
+    const openedValue = closed === 0n ? notional : (qty - closed) * price;
     const after: BookedPosition = {
       venue: fill.venue,
       instrument: fill.instrument,
-      qty: before.qty + direction * qty,
-      cost: before.cost - removedCost + direction * opened * price,
+      qty: buy ? before.qty + qty : before.qty - qty,
+      cost: before.cost - removedCost + (buy ? openedValue : -openedValue),
       realisedPnl: before.realisedPnl + realised,
       fees: before.fees + fee,
     };
-    const cash = cashAccount(fill.venue, this.quoteAsset);
+    const accounts = this.accountsOf(fill.venue, fill.instrument, key);
+    const cashMove = buy ? -notional : notional;
     // Inventory value moves by the cost basis; the difference against cash is realised PnL.
     const postings: Posting[] = [
-      { account: inventoryAccount(fill.venue, fill.instrument), units: direction * qty, value: after.cost - before.cost },
-      { account: cash, units: -direction * notional, value: -direction * notional },
+      { account: accounts.inventory, units: buy ? qty : -qty, value: after.cost - before.cost },
+      { account: accounts.cash, units: cashMove, value: cashMove },
     ];
-    if (closed > 0n) postings.push({ account: realisedAccount(fill.venue, fill.instrument), units: -realised, value: -realised });
+    if (closed > 0n) postings.push({ account: accounts.realised, units: -realised, value: -realised });
     if (fee !== 0n) {
-      postings.push({ account: feesAccount(fill.venue), units: fee, value: fee });
-      postings.push({ account: cash, units: -fee, value: -fee });
+      postings.push({ account: accounts.fees, units: fee, value: fee });
+      postings.push({ account: accounts.cash, units: -fee, value: -fee });
     }
     const entry: JournalEntry = { id, tsUs: fill.receiveTsUs, postings };
     this.record(entry);
@@ -430,6 +444,15 @@ export class Ledger {
     };
   }
 
+  private accountsOf(venue: number, instrument: number, key: string): MarketAccounts {
+    let accounts = this.accountsByKey.get(key);
+    if (accounts === undefined) {
+      accounts = { cash: cashAccount(venue, this.quoteAsset), inventory: inventoryAccount(venue, instrument), realised: realisedAccount(venue, instrument), fees: feesAccount(venue) };
+      this.accountsByKey.set(key, accounts);
+    }
+    return accounts;
+  }
+
   private cashUnits(): bigint {
     let sum = 0n;
     for (const [account, b] of this.balances) if (account.startsWith('cash:')) sum += b.units;
@@ -459,8 +482,12 @@ export class Ledger {
 
   private record(entry: JournalEntry): void {
     for (const p of entry.postings) {
-      const b = this.balance(p.account);
-      this.balances.set(p.account, { units: b.units + p.units, value: b.value + p.value });
+      const b = this.balances.get(p.account);
+      if (b === undefined) this.balances.set(p.account, { units: p.units, value: p.value });
+      else {
+        b.units += p.units;
+        b.value += p.value;
+      }
     }
     this.entries.push(entry);
   }

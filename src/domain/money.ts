@@ -142,4 +142,3 @@ export function decimalsOf(increment: number): number {
 
 export const minUnits = (a: bigint, b: bigint): bigint => (a < b ? a : b);
 export const absUnits = (a: bigint): bigint => (a < 0n ? -a : a);
-export const signOfUnits = (a: bigint): -1 | 0 | 1 => (a > 0n ? 1 : a < 0n ? -1 : 0);

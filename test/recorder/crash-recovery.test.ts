@@ -18,9 +18,10 @@ interface OpenOrder {
   instrument: number;
   side: string;
   status: string;
-  price: number;
-  qty: number;
-  cumQty: number;
+  /** Decimal text at the instrument's precision in the status answer, a double in the recovery report. */
+  price: number | string;
+  qty: number | string;
+  cumQty: number | string;
   inflight: unknown;
 }
 
@@ -66,7 +67,7 @@ const orderManager = () => snapshot<OrderManagerSnapshot>('root/execution/order-
 const risk = () => snapshot<RiskSnapshot>('root/safety/risk');
 const recorder = () => recorderOf(bot.admin);
 const nonZero = (s: Status): Position[] => (s.positions ?? []).filter((p) => Number(p.qty) !== 0);
-const orderFields = (o: OpenOrder) => ({ clientOrderId: o.clientOrderId, strategy: o.strategy, intentId: o.intentId, venue: o.venue, instrument: o.instrument, side: o.side, price: o.price, qty: o.qty, cumQty: o.cumQty });
+const orderFields = (o: OpenOrder) => ({ clientOrderId: o.clientOrderId, strategy: o.strategy, intentId: o.intentId, venue: o.venue, instrument: o.instrument, side: o.side, price: Number(o.price), qty: Number(o.qty), cumQty: Number(o.cumQty) });
 const byId = (a: { clientOrderId: string }, b: { clientOrderId: string }) => a.clientOrderId.localeCompare(b.clientOrderId);
 
 beforeAll(async () => {

@@ -33,7 +33,7 @@
  */
 import { Side, type Fill } from '../../src/domain/messages.js';
 import { incrementCount, multipleOf, type InstrumentSpec } from '../../src/domain/instrument.js';
-import { absUnits, decimalsOf, divideRounded, formatUnits, minUnits, pow10, unitsFromNumber, unitsToNumber } from '../../src/domain/money.js';
+import { absUnits, decimalsOf, divideRounded, formatUnits, minUnits, parseUnits, pow10, unitsFromNumber, unitsToNumber } from '../../src/domain/money.js';
 
 /** Money is booked with at least this many decimals (the precision venues print quote balances and fees with). */
 export const MIN_MONEY_DECIMALS = 8;
@@ -128,6 +128,13 @@ export interface MarketScales {
   readonly price: number;
   /** Decimals prices are shown with (the tick's). */
   readonly tick: number;
+}
+
+/** What a position snapshot keeps, as decimal text: qty at the step's decimals, average and realised PnL at the money's. */
+export interface PositionSnapshot {
+  qty: string;
+  avgPrice: string;
+  realisedPnl: string;
 }
 
 /** One position as text at its instrument's precision (quantities at the step's decimals, prices at the tick's, money at the ledger's). */
@@ -310,20 +317,24 @@ export class Ledger {
    * A position known from before a restart (a database snapshot): inventory at its cost basis, the
    * realised PnL it had, and cash the difference, so that equity = deposits + realised + unrealised
    * holds as before. Only into a market the ledger has not booked anything in yet. The snapshot's
-   * doubles are rounded half to even to the ledger's units (qty to the step's decimals).
+   * decimal text is read at the ledger's scales (rounded half to even where it has more places);
+   * the cost basis is qty × average, rounded to the money unit.
    */
-  restorePosition(venue: number, instrument: number, restored: { qty: number; avgPrice: number; realisedPnl: number }, tsUs: number): JournalEntry {
+  restorePosition(venue: number, instrument: number, restored: PositionSnapshot, tsUs: number): JournalEntry {
     const market = this.markets.get(instrument);
     if (!market) throw new RangeError(`Ledger.restorePosition: unknown instrument ${instrument}`);
     const key = `${venue}:${instrument}`;
     if (this.positionsByKey.has(key)) throw new RangeError(`Ledger.restorePosition: venue ${venue} instrument ${instrument} already has a position here`);
-    if (![restored.qty, restored.avgPrice, restored.realisedPnl].every(Number.isFinite) || restored.avgPrice < 0) {
-      throw new RangeError(`Ledger.restorePosition: qty, realisedPnl finite and avgPrice >= 0 needed, got ${JSON.stringify(restored)}`);
+    let qty: bigint, avgPrice: bigint, realisedPnl: bigint;
+    try {
+      qty = parseUnits(restored.qty, market.qty, 'half-even');
+      avgPrice = parseUnits(restored.avgPrice, this.moneyScale, 'half-even');
+      realisedPnl = parseUnits(restored.realisedPnl, this.moneyScale, 'half-even');
+    } catch (error) {
+      throw new RangeError(`Ledger.restorePosition: venue ${venue} instrument ${instrument}: ${(error as Error).message} in ${JSON.stringify(restored)}`);
     }
-    const qty = unitsFromNumber(restored.qty, market.qty, 'half-even');
-    const avgPrice = unitsFromNumber(restored.avgPrice, this.moneyScale, 'half-even');
+    if (avgPrice < 0n) throw new RangeError(`Ledger.restorePosition: avgPrice must be >= 0, got ${JSON.stringify(restored)}`);
     const cost = divideRounded(qty * avgPrice, pow10(market.qty));
-    const realisedPnl = unitsFromNumber(restored.realisedPnl, this.moneyScale, 'half-even');
     const postings: Posting[] = [
       { account: inventoryAccount(venue, instrument), units: qty, value: cost },
       { account: realisedAccount(venue, instrument), units: -realisedPnl, value: -realisedPnl },
@@ -347,6 +358,19 @@ export class Ledger {
 
   bookedPositions(): BookedPosition[] {
     return [...this.positionsByKey.values()];
+  }
+
+  /** One market as decimal text for a database snapshot (restorePosition reads it back). */
+  snapshot(venue: number, instrument: number): PositionSnapshot & { venue: number; instrument: number } {
+    const p = this.booked(venue, instrument);
+    const market = this.scales(instrument);
+    return {
+      venue,
+      instrument,
+      qty: formatUnits(p.qty, market.qty),
+      avgPrice: formatUnits(this.averagePriceUnits(p), this.moneyScale),
+      realisedPnl: formatUnits(p.realisedPnl, this.moneyScale),
+    };
   }
 
   /** Average entry price as money-scale units (cost / qty, half to even); 0 when flat. */

@@ -252,7 +252,7 @@ function onFill(state: State, ctx: Ctx, fill: Fill): void {
   }
   if (posted === null) return;
   state.counters.fills++;
-  state.positionRecorder.send(state.ledger.position(fill.venue, fill.instrument), nowUs());
+  state.positionRecorder.send(state.ledger.snapshot(fill.venue, fill.instrument), nowUs());
   const expected = state.openOrders.get(fill.orderId) ?? state.finishedExpected.get(fill.orderId);
   if (expected && expected.expectedPrice > 0) {
     const breach = slippageBreach(fill.side, expected.expectedPrice, fill.price, ctx.config.panics.max_slippage_bps, fill.venue, fill.instrument);

@@ -25,6 +25,8 @@ import { planFlatten, settleFlatten, startFlatten, type FlattenProgress } from '
 import { OrderJournal, replayJournal, type JournalLine } from './order-journal.js';
 import { gateRefusal } from './order-gate.js';
 import { OPEN_STATUSES, createOrder, isTerminalStatus, statusOf, type OrderEvent, type OrderStep } from './order-lifecycle.js';
+import { orderFigures } from './order-figures.js';
+import type { InstrumentSpec } from '../../src/domain/instrument.js';
 import { OrderStore, type Inflight, type ManagedOrder, type VenueOperation } from './order-store.js';
 import { RecorderCopy } from './recorder-copy.js';
 import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, type VenueErrorNotice } from './pipeline-messages.js';
@@ -835,8 +837,9 @@ function tick(state: State, ctx: Ctx): void {
 
 // ---- status ------------------------------------------------------------------------------------
 
-function orderSummary(m: ManagedOrder) {
+function orderSummary(m: ManagedOrder, specs: ReadonlyMap<number, InstrumentSpec>) {
   const o = m.snapshot.context;
+  const spec = specs.get(o.instrument);
   return {
     orderId: o.orderId,
     clientOrderId: o.clientOrderId,
@@ -846,11 +849,8 @@ function orderSummary(m: ManagedOrder) {
     instrument: o.instrument,
     side: o.side === Side.BUY ? 'BUY' : 'SELL',
     status: statusOf(m.snapshot),
-    price: o.price,
-    qty: o.qty,
-    cumQty: o.cumQty,
-    avgPrice: o.avgPrice,
-    leavesQty: o.leavesQty,
+    // Decimal text at the instrument's precision (order-figures.ts); an order of an instrument no longer configured shows none.
+    ...(spec ? orderFigures(o, spec) : { figures: `instrument ${o.instrument} is not configured` }),
     attempts: m.attempts,
     inflight: m.inflight,
     retry: m.retry,
@@ -867,7 +867,7 @@ function status(state: State, ctx: Ctx) {
     lastTradingState: state.lastTradingState,
     reconciliation: reconciliationStatus(state),
     allReconciled: [...state.reconciliation.values()].every((r) => r.status === 'reconciled'),
-    openOrders: state.store.open().map(orderSummary),
+    openOrders: state.store.open().map((m) => orderSummary(m, ctx.config.specs)),
     externalOrders: [...state.external.values()],
     recentFills: state.recentFills,
     heldIntents: state.held.length,

@@ -242,7 +242,8 @@ function applyValidEvent(order: OrderRecord, event: OrderEvent, from: OrderStatu
         leavesQty: stillOpen ? multipleOf(Math.max(0, qtySteps - cumSteps), step) : 0,
         fees: order.fees + event.fee,
         fills: [...order.fills, { tradeId: event.tradeId, qty: event.qty, price: event.price, fee: event.fee, tsUs: event.tsUs, late, statusAtArrival: from }],
-        lateFillQty: late ? order.lateFillQty + event.qty : order.lateFillQty,
+        // In whole steps like cumQty: a double sum of late fills would drift off the grid.
+        lateFillQty: late ? multipleOf(incrementCount(order.lateFillQty, step) + incrementCount(event.qty, step), step) : order.lateFillQty,
         overfillQty,
         lastOutcome: { ...outcome, lateFill: late, overfill: overfillQty > 0 },
       };

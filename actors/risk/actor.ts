@@ -23,7 +23,8 @@ import { describeError } from '../../src/persistence/db-errors.js';
 import { orderIdFor } from '../order-manager/client-order-id.js';
 import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, parseVenueErrorNotice } from '../order-manager/pipeline-messages.js';
 import { controlType } from '../order-manager/venue-protocol.js';
-import { Ledger, unrealisedPnl } from './accounting.js';
+import { Ledger } from './accounting.js';
+import { formatUnits, unitsFromNumber } from '../../src/domain/money.js';
 import {
   EMPTY_API_ERROR_WINDOW, apiErrorCascadeBreach, dailyLossBreach, drawdownBreach, newDrawdownState, recordApiError, slippageBreach,
   parseVenueStaleNotice, spreadBlowoutBreach, staleMarketBreach, stopLossBreaches, updateDailyLoss, updateDrawdown,
@@ -253,7 +254,7 @@ function onFill(state: State, ctx: Ctx, fill: Fill): void {
   }
   if (posted === null) return;
   state.counters.fills++;
-  state.positionRecorder.send(state.ledger.position(fill.venue, fill.instrument), nowUs());
+  state.positionRecorder.send(state.ledger.snapshot(fill.venue, fill.instrument), nowUs());
   const expected = state.openOrders.get(fill.orderId) ?? state.finishedExpected.get(fill.orderId);
   if (expected && expected.expectedPrice > 0) {
     const breach = slippageBreach(fill.side, expected.expectedPrice, fill.price, ctx.config.panics.max_slippage_bps, fill.venue, fill.instrument);
@@ -445,24 +446,17 @@ async function computeVar(state: State, ctx: Ctx): Promise<void> {
 
 function status(state: State, ctx: Ctx) {
   const mark = (venue: number, instrument: number) => markOf(state, venue, instrument);
-  const positions = state.ledger.positions().map((p) => {
-    const m = mark(p.venue, p.instrument);
-    return { venue: p.venue, instrument: p.instrument, qty: p.qty, avgPrice: p.avgPrice, mark: m ?? null, realisedPnl: p.realisedPnl, unrealisedPnl: m !== undefined ? unrealisedPnl(p, m) : null, fees: p.fees };
-  });
-  const valued = positions.every((p) => p.qty === 0 || p.mark !== null);
+  // Booked figures as exact decimal text; the model figures (drawdown, daily loss) at the same money precision.
+  const report = state.ledger.report(mark);
+  const money = (amount: number) => formatUnits(unitsFromNumber(amount, state.ledger.moneyScale, 'half-even'), state.ledger.moneyScale);
+  const { drawdown, fraction } = state.lastDrawdown;
   return {
     gate: tradingStateName(ctx.gate.read()),
     lastTradingState: state.lastTradingState,
-    positions,
-    realisedPnl: state.ledger.realisedPnl(),
-    unrealisedPnl: valued ? state.ledger.unrealisedPnl(mark) : null,
-    fees: state.ledger.fees(),
-    cash: state.ledger.cash(),
-    equity: valued ? state.ledger.equity(mark) : null,
-    deposits: state.ledger.totalDeposits,
-    peakEquity: state.drawdown.peakEquity,
-    drawdown: state.lastDrawdown,
-    dailyLoss: state.daily && valued ? { utcDay: state.daily.utcDay, dayStartEquity: state.daily.dayStartEquity, loss: state.daily.dayStartEquity - state.ledger.equity(mark) } : null,
+    ...report,
+    peakEquity: money(state.drawdown.peakEquity),
+    drawdown: { drawdown: money(drawdown), fraction: fraction.toFixed(6) },
+    dailyLoss: state.daily && report.equity !== null ? { utcDay: state.daily.utcDay, dayStartEquity: money(state.daily.dayStartEquity), loss: money(state.daily.dayStartEquity - state.ledger.equity(mark)) } : null,
     grossExposure: grossExposure(state),
     openOrders: [...state.openOrders].map(([orderId, o]) => ({ orderId, ...o })),
     staleVenues: [...state.staleVenues.keys()],

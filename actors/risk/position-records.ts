@@ -7,7 +7,10 @@
 import type { RecordOf } from '../../src/persistence/records.js';
 import type { Outbox } from '../../src/runtime/actor-definition.js';
 import { newSendStats, sendControlWithoutWaiting, type NonBlockingSendStats } from '../../src/runtime/non-blocking-send.js';
-import type { Position } from './accounting.js';
+import type { PositionSnapshot } from './accounting.js';
+
+/** A market's snapshot as the ledger gives it (Ledger.snapshot). */
+export type MarketSnapshot = PositionSnapshot & { venue: number; instrument: number };
 
 export interface PositionNames {
   venueNames: ReadonlyMap<number, string>;
@@ -15,7 +18,7 @@ export interface PositionNames {
 }
 
 /** The record of one position, or a string saying why it cannot be named. `tsUs` must grow per market (it is the row's key). */
-export function positionRecord(p: Position, tsUs: number, names: PositionNames): RecordOf<'position'> | string {
+export function positionRecord(p: MarketSnapshot, tsUs: number, names: PositionNames): RecordOf<'position'> | string {
   const venue = names.venueNames.get(p.venue);
   if (venue === undefined) return `venue ${p.venue} has no name in venue_names`;
   const instrument = names.instrumentNames.get(p.instrument);
@@ -30,7 +33,7 @@ export class PositionRecorder {
   constructor(private readonly outbox: Outbox | null, private readonly names: PositionNames) {}
 
   /** Sends the position's snapshot; the timestamp is made strictly increasing per market so no snapshot overwrites another. */
-  send(p: Position, nowUs: number): void {
+  send(p: MarketSnapshot, nowUs: number): void {
     if (!this.outbox) return;
     const key = `${p.venue}:${p.instrument}`;
     const tsUs = Math.max(Math.floor(nowUs), (this.lastTsUs.get(key) ?? 0) + 1);

@@ -23,9 +23,10 @@ export interface PositionNaming {
 export interface RestoredPosition {
   venue: number;
   instrument: number;
-  qty: number;
-  avgPrice: number;
-  realisedPnl: number;
+  /** Decimal text as the snapshot holds it (numeric columns, docs/risk.md "Exact money"). */
+  qty: string;
+  avgPrice: string;
+  realisedPnl: string;
   /** When the snapshot was taken (µs). */
   tsUs: number;
 }
@@ -53,7 +54,7 @@ export function planPositionRestore(rows: readonly RecoveredPosition[], fills: r
       continue;
     }
     // A flat market that never realised anything changes nothing.
-    if (row.qty === 0 && row.realizedPnl === 0) continue;
+    if (Number(row.qty) === 0 && Number(row.realizedPnl) === 0) continue;
     plan.positions.push({ ...at, qty: row.qty, avgPrice: row.avgPrice, realisedPnl: row.realizedPnl, tsUs: row.tsUs });
   }
   for (const fill of fills) {

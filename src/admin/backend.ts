@@ -9,6 +9,7 @@
  * reaches the client as `internal` with its message.
  */
 import type { AdminEvent, TradingMode } from './protocol.js';
+import type { PositionReport } from '../../actors/risk/accounting.js';
 
 export type NodeStatus = 'starting' | 'running' | 'restarting' | 'stopping' | 'stopped' | 'failed' | 'open';
 export type SupervisionStrategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
@@ -95,18 +96,29 @@ export interface VenueHealth {
  * and PnL. Each comes from the actor that owns it (exchange actors, the risk monitor, the
  * order manager); a section whose actor is not in the tree, or did not answer, is null
  * and `unavailable` says why — an empty list always means "none", never "unknown".
+ * Booked figures (quantities, prices, cash, fees, PnL) are decimal text at their instrument's
+ * precision, exact as risk's ledger holds them (docs/risk.md, "Exact money").
  */
 export interface StatusReport {
   readonly trading: TradingStateReport;
   readonly venues: readonly VenueHealth[] | null;
-  readonly positions: readonly unknown[] | null;
+  readonly positions: readonly PositionReport[] | null;
   readonly openOrders: readonly unknown[] | null;
-  readonly pnl: unknown;
+  readonly pnl: PnlReport | null;
   /** The kill switch's GPIO panel and the gate word as the supervisor reads them. */
   readonly safety: unknown;
   /** Idle warm standby workers (one per actor kind): not actors, but threads and memory. */
   readonly standbys: readonly StandbyReport[];
   readonly unavailable: readonly string[];
+}
+
+/** Portfolio totals as risk reports them; null where a position has no mark to be valued at. */
+export interface PnlReport {
+  readonly realised: string;
+  readonly unrealised: string | null;
+  readonly fees: string;
+  readonly equity: string | null;
+  readonly drawdown: { readonly drawdown: string; readonly fraction: string };
 }
 
 export interface StandbyReport {

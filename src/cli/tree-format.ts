@@ -1,5 +1,6 @@
 /** Renders admin replies for a person: the supervision tree and the status report. */
-import type { NodeStatus, StatusReport, TreeNode, VenueHealth } from '../admin/backend.js';
+import type { NodeStatus, PnlReport, StatusReport, TreeNode, VenueHealth } from '../admin/backend.js';
+import type { PositionReport } from '../../actors/risk/accounting.js';
 
 const ANSI = { reset: '\x1b[0m', green: '\x1b[32m', yellow: '\x1b[33m', red: '\x1b[31m', grey: '\x1b[90m', bold: '\x1b[1m' } as const;
 
@@ -93,6 +94,27 @@ function formatVenue(v: VenueHealth): string {
   ].join('\n  ');
 }
 
+/**
+ * One position: its figures are printed as risk sent them, decimal text at the instrument's
+ * precision; never parsed to a double here, which would bring back the float noise.
+ */
+function formatPosition(p: PositionReport): string {
+  return [
+    `${p.symbol} venue ${p.venue}`,
+    `qty ${p.qty}`,
+    `avg ${p.avgPrice ?? '-'}`,
+    `mark ${p.mark ?? '-'}`,
+    `realised ${p.realisedPnl}`,
+    `unrealised ${p.unrealisedPnl ?? '-'}`,
+    `fees ${p.fees}`,
+  ].join('  ');
+}
+
+function formatPnl(pnl: PnlReport | null): string {
+  if (pnl === null) return 'not available';
+  return `realised ${pnl.realised}  unrealised ${pnl.unrealised ?? '-'}  fees ${pnl.fees}  equity ${pnl.equity ?? '-'}  drawdown ${pnl.drawdown.drawdown} (${pnl.drawdown.fraction})`;
+}
+
 export function formatStatus(status: StatusReport, colour: boolean): string {
   const stateColour = status.trading.state === 'ACTIVE' ? ANSI.green : status.trading.state === 'HALTED' ? ANSI.red : ANSI.yellow;
   const section = <T>(title: string, items: readonly T[] | null, show: (item: T) => string): string[] =>
@@ -100,9 +122,9 @@ export function formatStatus(status: StatusReport, colour: boolean): string {
   const lines = [
     `trading   ${paint(status.trading.state, stateColour, colour)} since ${status.trading.since} — ${status.trading.reason}`,
     ...section('venues', status.venues, formatVenue),
-    ...section('positions', status.positions, (p) => JSON.stringify(p)),
+    ...section('positions', status.positions, formatPosition),
     ...section('orders', status.openOrders, (o) => JSON.stringify(o)),
-    `pnl       ${status.pnl === null ? 'not available' : JSON.stringify(status.pnl)}`,
+    `pnl       ${formatPnl(status.pnl)}`,
     ...section('standbys', status.standbys, (s) => `${s.kind.padEnd(16)} thread ${s.threadId} ${s.state}${s.heapUsedBytes === null ? '' : `, heap ${(s.heapUsedBytes / 2 ** 20).toFixed(1)} MiB`}`),
     ...status.unavailable.map((why) => `  (${why})`),
   ];

@@ -55,14 +55,20 @@ const fill = z.object({
   tsUs: micros,
 });
 
+/**
+ * An exact figure as decimal text ("-0.50000", "20.01333333"), written to a numeric column as it is.
+ * A number (a record spooled before snapshots were exact) is taken as its shortest decimal text.
+ */
+const decimalText = z.union([z.string().regex(/^-?[0-9]+(\.[0-9]+)?$/, 'must be decimal text such as -12.50'), z.number().finite().transform((n) => String(n))]);
+
 const position = z.object({
   kind: z.literal('position'),
   venue: name,
   instrument: name,
   tsUs: micros,
-  qty: z.number(),
-  avgPrice: z.number().nonnegative(),
-  realizedPnl: z.number(),
+  qty: decimalText,
+  avgPrice: decimalText,
+  realizedPnl: decimalText,
 });
 
 const balance = z.object({

@@ -12,12 +12,14 @@ import type {
   ActorDetail,
   AdminBackend,
   EventListener,
+  PnlReport,
   StatusReport,
   TradingStateName,
   TradingStateReport,
   TreeNode,
 } from '../admin/backend.js';
 import { invocationRefusal } from '../admin/invocable-controls.js';
+import type { PositionReport } from '../../actors/risk/accounting.js';
 import { AdminError, topicMatches, type AdminEvent, type TradingMode } from '../admin/protocol.js';
 import { latchHaltedExternally } from '../../actors/kill-switch/latch-store.js';
 import type { Bot4Config } from '../config/schema.js';
@@ -368,10 +370,10 @@ export class Runtime implements AdminBackend {
     return {
       trading: await this.tradingReport(),
       venues: exchanges.length ? exchanges.map(venueStatus) : null,
-      positions: riskStatus ? ((riskStatus.positions as unknown[]) ?? []) : null,
+      positions: riskStatus ? ((riskStatus.positions as PositionReport[]) ?? []) : null,
       openOrders: orders.length ? orders.flatMap((o) => (o.openOrders as unknown[]) ?? []) : null,
       pnl: riskStatus
-        ? { realised: riskStatus.realisedPnl, unrealised: riskStatus.unrealisedPnl, fees: riskStatus.fees, equity: riskStatus.equity, drawdown: riskStatus.drawdown }
+        ? ({ realised: riskStatus.realisedPnl, unrealised: riskStatus.unrealisedPnl, fees: riskStatus.fees, equity: riskStatus.equity, drawdown: riskStatus.drawdown } as PnlReport)
         : null,
       safety: {
         gpio: this.panel?.status() ?? null,

@@ -65,13 +65,13 @@ for (const backend of backends) {
       expect(first.stderr).toBe('');
       expect(first.code).toBe(0);
       expect(first.stdout).toMatch(backend.name === 'pglite' ? /database: embedded PGlite database / : /database: DATABASE_URL postgresql:/);
-      expect(first.stdout).toMatch(/applied 6 migrations:/);
+      expect(first.stdout).toMatch(/applied 7 migrations:/);
       expect(first.stdout).toMatch(/006_fills_per_symbol_key\.sql/);
       expect(first.stdout).toMatch(/timescaledb: not usable \(timescaledb is not in pg_available_extensions\); mode auto; time-series schema variant: plain/);
       if (backend.name === 'pglite') {
         const again = await runCli(['db', 'migrate', '--config', configFile], env);
         expect(again.code).toBe(0);
-        expect(again.stdout).toMatch(/schema up to date: 6 migrations already applied/);
+        expect(again.stdout).toMatch(/schema up to date: 7 migrations already applied/);
       }
     }, 60_000);
 

@@ -145,6 +145,13 @@ describe('order lifecycle transition table', () => {
     expect(completed.status).toBe('FILLED');
   });
 
+  it('counts late fills in whole steps too: 0.1 + 0.2 late is 0.3, not 0.30000000000000004', () => {
+    const pending = run([{ type: 'SUBMIT', tsUs: 1 }, { type: 'ACCEPT', venueOrderId: 9 }, { type: 'CANCEL_REQUEST' }], createOrder({ ...NEW, qty: 1 }));
+    const first = applyOrderEvent(pending, fill(0.1));
+    const second = applyOrderEvent(first.snapshot, fill(0.2));
+    expect(second.order.lateFillQty).toBe(0.3);
+  });
+
   it('flags an overfill and keeps recording it', () => {
     const s = run([{ type: 'SUBMIT', tsUs: 1 }, fill(6)]);
     const over = applyOrderEvent(s, fill(6));

@@ -39,9 +39,10 @@ export interface OpenOrder {
 
 export interface Status {
   trading: { state: string; reason: string };
-  positions: { venue: number; instrument: number; qty: number }[] | null;
+  /** Risk's figures are decimal text at the instrument's precision. */
+  positions: { venue: number; instrument: number; qty: string }[] | null;
   openOrders: OpenOrder[] | null;
-  pnl: { realised: number; unrealised: number | null; fees: number } | null;
+  pnl: { realised: string; unrealised: string | null; fees: string } | null;
   unavailable: string[];
 }
 
@@ -83,7 +84,7 @@ export async function venueNetQty(v: Venue): Promise<number> {
   const trades = await v.client.fetchMyTrades(SYMBOL, undefined, 1000);
   return Math.round(trades.reduce((sum, t) => sum + (t.side === 'buy' ? 1 : -1) * t.amount!, 0) * 1e5) / 1e5;
 }
-export const positionQty = (s: Status, venue: number): number => Math.round((s.positions?.find((p) => p.venue === venue && p.instrument === 1)?.qty ?? 0) * 1e5) / 1e5;
+export const positionQty = (s: Status, venue: number): number => Number(s.positions?.find((p) => p.venue === venue && p.instrument === 1)?.qty ?? 0);
 
 export class PaperRig {
   private constructor(

@@ -25,7 +25,7 @@ describe('paper trading: bot4 start against two emulated venues', () => {
     // B trades 20 bps above A: the arbitrage buys on A and sells on B at once (its 0.004 BTC on B).
     const traded = await until('positions on both venues', status, (s) => positionQty(s, 1) !== 0 && positionQty(s, 2) !== 0, 45_000);
     expect(traded.trading.state).toBe('ACTIVE');
-    expect(traded.pnl!.fees).toBeGreaterThan(0);
+    expect(Number(traded.pnl!.fees)).toBeGreaterThan(0);
     // The position in status is the venue's own account of our trades.
     await until('status positions to equal the venues\' trade lists', async () => {
       const s = await status();

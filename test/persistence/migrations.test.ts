@@ -31,7 +31,7 @@ for (const backend of backends) {
 
     it('applies every step on a fresh database, plain variant where TimescaleDB is not usable', async () => {
       const report = await migrate(pool, { dir });
-      expect(report.applied.map((m) => m.file)).toEqual(['001_core.sql', '002_audit_log.sql', '003_market_data.sql', '004_timeseries.plain.sql', '005_audit_source_key.sql', '006_fills_per_symbol_key.sql']);
+      expect(report.applied.map((m) => m.file)).toEqual(['001_core.sql', '002_audit_log.sql', '003_market_data.sql', '004_timeseries.plain.sql', '005_audit_source_key.sql', '006_fills_per_symbol_key.sql', '007_exact_position_snapshots.sql']);
       expect(report.alreadyApplied).toEqual([]);
       expect(report.timescale.usable).toBe(false);
       expect(report.timescale.reason).toMatch(/timescaledb/);
@@ -51,7 +51,7 @@ for (const backend of backends) {
       const before = await pool.query('SELECT version, applied_at FROM schema_migrations ORDER BY version');
       const report = await migrate(pool, { dir });
       expect(report.applied).toEqual([]);
-      expect(report.alreadyApplied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(report.alreadyApplied.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       const after = await pool.query('SELECT version, applied_at FROM schema_migrations ORDER BY version');
       expect(after.rows).toEqual(before.rows);
     });
@@ -89,9 +89,9 @@ for (const backend of backends) {
     });
 
     it('refuses a folder with a variant missing its counterpart', async () => {
-      writeFileSync(join(dir, '008_extra.plain.sql'), 'SELECT 1;\n');
-      await expect(migrate(pool, { dir })).rejects.toThrow(/008_extra\.plain\.sql has no timescale counterpart/);
-      rmSync(join(dir, '008_extra.plain.sql'));
+      writeFileSync(join(dir, '009_extra.plain.sql'), 'SELECT 1;\n');
+      await expect(migrate(pool, { dir })).rejects.toThrow(/009_extra\.plain\.sql has no timescale counterpart/);
+      rmSync(join(dir, '009_extra.plain.sql'));
     });
 
     it("timescale 'require' fails clearly where the extension is not usable", async () => {

@@ -41,9 +41,10 @@ for (const backend of backends) {
           orderUpdate(4, 0, 'PENDING_NEW'), orderUpdate(4, 1, 'CANCELED'),
           orderUpdate(5, 0, 'PENDING_NEW'),
         ]) writer.enqueue(r);
-        writer.enqueue({ kind: 'position', venue: 'emulator', instrument: 'BTC/USDT', tsUs: T_US, qty: 1, avgPrice: 100, realizedPnl: 0 });
-        writer.enqueue({ kind: 'position', venue: 'emulator', instrument: 'BTC/USDT', tsUs: T_US + 5, qty: 0.5, avgPrice: 100, realizedPnl: 2.5 });
-        writer.enqueue({ kind: 'position', venue: 'emulator', instrument: 'ETH/USDT', tsUs: T_US + 1, qty: -2, avgPrice: 3000.25, realizedPnl: -1 });
+        // Snapshots are decimal text, stored numeric: 20 significant digits come back as written (a double keeps ~16).
+        writer.enqueue({ kind: 'position', venue: 'emulator', instrument: 'BTC/USDT', tsUs: T_US, qty: '1.00000', avgPrice: '100.00000000', realizedPnl: '0.00000000' });
+        writer.enqueue({ kind: 'position', venue: 'emulator', instrument: 'BTC/USDT', tsUs: T_US + 5, qty: '0.50000', avgPrice: '61837.64333333', realizedPnl: '123456789012.12345678' });
+        writer.enqueue({ kind: 'position', venue: 'emulator', instrument: 'ETH/USDT', tsUs: T_US + 1, qty: '-2.0000', avgPrice: '3000.25000000', realizedPnl: '-0.30000000' });
         writer.enqueue({ kind: 'kill_switch', seq: 1, state: 'ACTIVE', previous: 'HALTED', source: 'STARTUP_LATCH', reason: 'reset by operator', tsUs: T_US });
         writer.enqueue({ kind: 'kill_switch', seq: 2, state: 'HALTED', previous: 'ACTIVE', source: 'ADMIN', reason: 'ctl kill "manual"', tsUs: T_US + 9 });
         await writer.flush();
@@ -62,8 +63,8 @@ for (const backend of backends) {
         const { kind: _kind, ...third } = orderUpdate(3, 1, 'PARTIALLY_FILLED', 0.25);
         expect(state.openOrders[1]).toEqual(third);
         expect(state.positions).toEqual([
-          { venue: 'emulator', instrument: 'BTC/USDT', tsUs: T_US + 5, qty: 0.5, avgPrice: 100, realizedPnl: 2.5 },
-          { venue: 'emulator', instrument: 'ETH/USDT', tsUs: T_US + 1, qty: -2, avgPrice: 3000.25, realizedPnl: -1 },
+          { venue: 'emulator', instrument: 'BTC/USDT', tsUs: T_US + 5, qty: '0.50000', avgPrice: '61837.64333333', realizedPnl: '123456789012.12345678' },
+          { venue: 'emulator', instrument: 'ETH/USDT', tsUs: T_US + 1, qty: '-2.0000', avgPrice: '3000.25000000', realizedPnl: '-0.30000000' },
         ]);
         expect(state.killSwitch).toEqual({ seq: 2, state: 'HALTED', previous: 'ACTIVE', source: 'ADMIN', reason: 'ctl kill "manual"', tsUs: T_US + 9 });
       } finally {

@@ -18,18 +18,20 @@ interface OpenOrder {
   instrument: number;
   side: string;
   status: string;
-  price: number;
-  qty: number;
-  cumQty: number;
+  /** Decimal text at the instrument's precision in the status answer, a double in the recovery report. */
+  price: number | string;
+  qty: number | string;
+  cumQty: number | string;
   inflight: unknown;
 }
 
+/** As risk reports it: decimal text at the instrument's precision. */
 interface Position {
   venue: number;
   instrument: number;
-  qty: number;
-  avgPrice: number;
-  realisedPnl: number;
+  qty: string;
+  avgPrice: string | null;
+  realisedPnl: string;
 }
 
 interface Status {
@@ -64,8 +66,8 @@ const snapshot = async <T>(path: string): Promise<T> => (await bot.admin.call<{ 
 const orderManager = () => snapshot<OrderManagerSnapshot>('root/execution/order-manager');
 const risk = () => snapshot<RiskSnapshot>('root/safety/risk');
 const recorder = () => recorderOf(bot.admin);
-const nonZero = (s: Status): Position[] => (s.positions ?? []).filter((p) => p.qty !== 0);
-const orderFields = (o: OpenOrder) => ({ clientOrderId: o.clientOrderId, strategy: o.strategy, intentId: o.intentId, venue: o.venue, instrument: o.instrument, side: o.side, price: o.price, qty: o.qty, cumQty: o.cumQty });
+const nonZero = (s: Status): Position[] => (s.positions ?? []).filter((p) => Number(p.qty) !== 0);
+const orderFields = (o: OpenOrder) => ({ clientOrderId: o.clientOrderId, strategy: o.strategy, intentId: o.intentId, venue: o.venue, instrument: o.instrument, side: o.side, price: Number(o.price), qty: Number(o.qty), cumQty: Number(o.cumQty) });
 const byId = (a: { clientOrderId: string }, b: { clientOrderId: string }) => a.clientOrderId.localeCompare(b.clientOrderId);
 
 beforeAll(async () => {
@@ -128,8 +130,8 @@ describe('crash recovery from the database (bot4 start, SIGKILL, restart)', () =
       const q = after.positions!.find((x) => x.venue === p.venue && x.instrument === p.instrument);
       expect(q, `position ${p.venue}:${p.instrument}`).toBeDefined();
       expect(q!.qty).toBe(p.qty);
-      expect(q!.avgPrice).toBeCloseTo(p.avgPrice, 6);
-      expect(q!.realisedPnl).toBeCloseTo(p.realisedPnl, 6);
+      expect(q!.avgPrice).toBe(p.avgPrice);
+      expect(Number(q!.realisedPnl)).toBeCloseTo(Number(p.realisedPnl), 6);
     }
     // The venue agrees: every restored order was matched with its listing, none had to be adopted from it.
     const reconciled = await until('reconciliation with both venues', orderManager, (s) => Object.values(s.reconciliation).every((r) => r === 'reconciled'));

@@ -74,7 +74,7 @@ async function system(panics: Record<string, unknown> = {}, extra: Record<string
     await waitFor('the approved intent', () => received(om), (x) => x.some((r) => r.kind === 'OrderIntent' && r.message.intentId === orderId % 2 ** 32));
     await fill(orderId, Side.BUY, 1, 100, 1);
     await report(orderId, ExecStatus.FILLED, 1, 0);
-    await waitFor('the long position', status, (s) => s.positions[0]?.qty === 1);
+    await waitFor('the long position', status, (s) => s.positions[0]?.qty === '1.000');
     return orderId;
   };
   return { risk, strategy, exchange, om, ks, writer, book, intent, fill, report, status, received, goLong };
@@ -85,8 +85,9 @@ describe('risk actor: pre-trade in the order path', () => {
     const s = await system();
     const orderId = await s.goLong();
     const st = await s.status();
-    expect(st.positions[0]).toMatchObject({ venue: 1, instrument: 1, qty: 1, avgPrice: 100, mark: 100 });
-    expect(st.equity).toBeCloseTo(10_000, 9);
+    // Booked figures come as decimal text at the instrument's precision (qty 3 decimals, prices 2, money 8).
+    expect(st.positions[0]).toMatchObject({ venue: 1, instrument: 1, symbol: 'BTCUSDT', qty: '1.000', avgPrice: '100.00', mark: '100.00' });
+    expect(st.equity).toBe('10000.00000000');
     expect(st.counters.approved).toBe(1);
 
     // Fat finger: 5% away from the mid, band is 2%.
@@ -105,9 +106,10 @@ describe('risk actor: pre-trade in the order path', () => {
     const sell = await s.intent({ side: Side.SELL, price: 110 });
     await waitFor('the approved sell', () => s.received(s.om), (x) => x.some((r) => r.kind === 'OrderIntent' && r.message.side === Side.SELL));
     await s.fill(sell, Side.SELL, 1, 110, 2);
-    const after = await waitFor('flat with realised PnL', s.status, (x) => x.positions[0]?.qty === 0);
-    expect(after.realisedPnl).toBeCloseTo(10, 9);
-    expect(after.equity).toBeCloseTo(10_010, 9);
+    const after = await waitFor('flat with realised PnL', s.status, (x) => x.positions[0]?.qty === '0.000');
+    expect(after.realisedPnl).toBe('10.00000000');
+    expect(after.equity).toBe('10010.00000000');
+    expect(after.positions[0]).toMatchObject({ avgPrice: null, unrealisedPnl: '0.00000000' });
     expect((await s.received(s.om)).filter((r) => r.kind === 'OrderIntent').map((r) => r.message.intentId)).toEqual([orderId % 2 ** 32, sell % 2 ** 32]);
   });
 

@@ -80,6 +80,8 @@ export class Runtime implements AdminBackend {
   private supervision: SupervisionTree<ActorWiring> | undefined;
   private booting: Promise<void> | undefined;
   private panel: GpioPanel | undefined;
+  /** Set when boot() begins: gpio.press during start-up waits for the panel rather than refusing. */
+  private panelOpening: Promise<GpioPanel> | undefined;
   private beat: NodeJS.Timeout | undefined;
   private lastShownState: TradingState | undefined;
   private shutdownPromise: Promise<void> | undefined;
@@ -142,10 +144,11 @@ export class Runtime implements AdminBackend {
     if (!this.killSwitchNode) logger.warn('no kill-switch actor in the tree: the trading gate stays HALTED and no order can leave');
     this.beat = setInterval(() => this.onBeat(), this.options.heartbeatMs ?? SUPERVISOR_BEAT_MS);
     beatSupervisor(this.gateBuffer);
-    this.panel = await GpioPanel.open(this.options.gpio, {
+    this.panelOpening = GpioPanel.open(this.options.gpio, {
       log: logger.child({ path: 'supervisor/gpio' }),
       onTrip: (source, reason) => void this.trip(source, reason).catch((err: Error) => logger.error({ err }, `GPIO trip failed: ${err.message}`)),
     });
+    this.panel = await this.panelOpening;
     this.database = await openRuntimeDatabase(this.treeSpec, this.options.database ?? {}, logger);
     if (this.database) this.treeSpec = this.database.tree;
     this.wiring = buildWiring(
@@ -349,24 +352,30 @@ export class Runtime implements AdminBackend {
   }
 
   async gpioPress(): Promise<TradingStateReport> {
-    if (!this.panel) throw new AdminError('not_available', 'gpio.press: the GPIO panel is not open');
+    const panel = this.panel ?? (await this.panelOpening?.catch(() => undefined));
+    if (!panel) throw new AdminError('not_available', 'gpio.press: the GPIO panel is not open');
+    const seq = this.gate.seq();
     try {
-      this.panel.simulate('press', 4);
+      panel.simulate('press', 4);
     } catch (error) {
       throw new AdminError('not_available', (error as Error).message);
     }
     const debounce = this.options.gpio.button?.debounce_ms ?? 0;
     await new Promise((resolve) => setTimeout(resolve, debounce + 20));
-    this.panel.simulate('release', 4);
-    await this.waitForKillSwitchState('HALTED', 2000);
+    panel.simulate('release', 4);
+    await this.waitForPressTaken(seq, 2000);
     return this.tradingReport();
   }
 
-  private async waitForKillSwitchState(state: TradingStateName, timeoutMs: number): Promise<void> {
+  /**
+   * The press has tripped: the kill switch reports HALTED, or, while it is not running,
+   * the gate was held closed for the trip after the press (trip-relay.ts).
+   */
+  private async waitForPressTaken(gateSeqBeforePress: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const handle = this.killSwitch();
-      if (handle && ((await handle.invoke('status', {})) as { state: string }).state === state) return;
+      if (handle ? ((await handle.invoke('status', {})) as { state: string }).state === 'HALTED' : this.gate.isTripHeld() && this.gate.seq() !== gateSeqBeforePress) return;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }

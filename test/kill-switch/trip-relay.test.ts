@@ -100,6 +100,27 @@ describe('trip relay: a trip at any moment reaches the kill switch and the gate 
     expect(s.gate.read()).toBe(TradingState.HALTED);
   });
 
+  it('an actor that read its state file just before the latch was written comes up ACTIVE: the held gate stays closed until it has taken the trip', async () => {
+    const file = tempStateFile();
+    const s = system(file);
+    await s.relay.trip('admin', 'latched a moment too late for its read');
+    // What such an actor leaves behind: its init persists the ACTIVE it read, over the latch.
+    writeFileSync(file, `${JSON.stringify({ version: 1, state: 'ACTIVE', seq: 0, last: undefined, history: [] })}\n`);
+    let gateOnceUp: TradingState | undefined;
+    const handle = await s.relay.starts(async () => {
+      const started = await s.startKillSwitch();
+      expect(((await started.invoke('status', {})) as KillSwitchStatus).state).toBe('ACTIVE');
+      await new Promise((r) => setTimeout(r, 50)); // a few lease renewals
+      gateOnceUp = s.gate.read();
+      return started;
+    });
+    s.setRunning(handle);
+    expect(gateOnceUp).toBe(TradingState.HALTED);
+    expect(((await handle.invoke('status', {})) as KillSwitchStatus).state).toBe('HALTED');
+    expect(fileState(file)).toBe('HALTED');
+    expect(s.gate.read()).toBe(TradingState.HALTED);
+  });
+
   it('an actor that does not take the trip leaves it held (gate closed) until its next start takes it', async () => {
     const file = tempStateFile();
     const s = system(file);

@@ -81,7 +81,9 @@ describe('kill switch during start-up and shutdown: bot4 start against two emula
       atSocket = await requestAtSocket(socket, 'killswitch.trip', { reason: 'e2e: tripped at the first moment' });
     });
     expect(atSocket!.reply).toMatchObject({ ok: true, result: { state: 'HALTED' } });
+    // Taken while the database was starting: no actor, the kill switch included, was running yet.
     expect(atSocket!.tree).toMatchObject({ ok: true, result: { path: 'root' } });
+    expect(JSON.stringify(atSocket!.tree.result)).not.toContain('"running"');
     expect(latch(rig)).toMatchObject({ state: 'HALTED', last: { source: 'admin', reason: 'e2e: tripped at the first moment' } });
     await marketFlowedAndNoOrder(rig, [0, 0]);
 

@@ -58,6 +58,8 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
 
   let exit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (exit = resolve));
+  // Loaded once the config is valid (a bad config is reported without loading the actor
+  // runtime), and created before the socket opens, so the socket serves it from its first moment.
   const { createRuntime } = await import('../runtime/runtime.js');
   const runtime: Runtime = createRuntime(config, { logger: log, logging });
   let admin: AdminServer | undefined;

@@ -25,7 +25,7 @@ import { seededRandom } from '../domain/random.js';
 import type { Logging } from '../logging/logger.js';
 import { GpioPanel, type GpioConfig, type GpioTripSource } from '../safety/gpio-panel.js';
 import type { ActorHandle, ActorSpec } from './actor-handle.js';
-import { openRuntimeDatabase, type RuntimeDatabase, type RuntimeDatabaseOptions } from './database.js';
+import { killSwitchStateFileOf, openRuntimeDatabase, type RuntimeDatabase, type RuntimeDatabaseOptions } from './database.js';
 import { packageRoot } from './package-root.js';
 import { DEPENDENCY_CONTROL, DependencyNotifier } from './supervision/dependency-notices.js';
 import { StandbyPool } from './standby-pool.js';
@@ -58,8 +58,6 @@ export interface RuntimeOptions {
 }
 
 const KILL_SWITCH_KIND = 'kill-switch';
-/** The kill-switch actor's default state_file (actors/kill-switch/actor.ts). */
-const DEFAULT_KILL_SWITCH_STATE_FILE = 'data/kill-switch.json';
 const SUPERVISOR_BEAT_MS = 100;
 
 export function actorNodes(node: TreeNodeSpec): ActorNodeSpec[] {
@@ -96,7 +94,7 @@ export class Runtime implements AdminBackend {
     this.gate = new TradingGate(this.gateBuffer);
     this.treeSpec = options.tree;
     this.killSwitchNode = actorNodes(options.tree).find((a) => a.kind === KILL_SWITCH_KIND);
-    const stateFile = this.killSwitchNode ? ((this.killSwitchNode.config as { state_file?: string }).state_file ?? DEFAULT_KILL_SWITCH_STATE_FILE) : undefined;
+    const stateFile = this.killSwitchNode ? killSwitchStateFileOf(this.killSwitchNode) : undefined;
     this.trips = new TripRelay(this.gateBuffer, stateFile, () => this.killSwitch(), options.logger.child({ path: 'supervisor/trips' }));
     this.standbys = new StandbyPool({
       enabled: options.standbyWorkers ?? true,

@@ -93,7 +93,7 @@ describe('kill switch during start-up and shutdown: bot4 start against two emula
     expect(latch(rig).state).toBe('HALTED');
     expect((await rig.status()).trading).toMatchObject({ state: 'HALTED' });
     await marketFlowedAndNoOrder(rig, [0, 0]);
-  }, 480_000);
+  }, 600_000);
 
   it('a GPIO press the instant the socket appears halts the same way; after a reset orders flow; a trip during shutdown is latched for the next start', async () => {
     let atSocket: { reply: AdminReply; tree: AdminReply } | undefined;

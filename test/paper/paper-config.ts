@@ -120,6 +120,8 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
             {
               name: 'risk',
               actor: 'risk',
+              // With a recorder it restores positions from the database first: slow on a loaded machine.
+              start_timeout_ms: 60_000,
               sends: ['order-manager', 'kill-switch', ...strategies],
               config: {
                 instruments: INSTRUMENTS,

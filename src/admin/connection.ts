@@ -28,7 +28,7 @@ export interface ConnectionLimits {
 /** Lines waiting beyond this pause reading from the socket. */
 const MAX_QUEUED_LINES = 32;
 /** After end(), a client that does not close its side is cut off after this long. */
-const CLOSE_GRACE_MS = 2000;
+export const CLOSE_GRACE_MS = 2000;
 
 export class AdminConnection {
   private readonly splitter: LineSplitter;

@@ -7,7 +7,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { AdminBackend } from './backend.js';
-import { AdminConnection, type ConnectionLimits } from './connection.js';
+import { AdminConnection, CLOSE_GRACE_MS, type ConnectionLimits } from './connection.js';
 import { encodeLine, errorReply } from './protocol.js';
 import { claimSocket, prepareSocketPath, releaseSocket } from './socket-file.js';
 
@@ -85,7 +85,16 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   };
 }
 
+/**
+ * Answers `too_many_clients` and closes only once the client has closed its side (or after
+ * the grace period). A client writes its request as soon as it connects; closing at once
+ * would fail that write (EPIPE) or reset the connection over the unread request
+ * (ECONNRESET), and the refusal would be lost with it. So what it sends is read and dropped.
+ */
 function refuse(socket: Socket, maxClients: number): void {
   socket.on('error', () => socket.destroy());
-  socket.end(encodeLine(errorReply(null, 'too_many_clients', `the admin socket serves at most ${maxClients} clients at once; try again later`)), () => socket.destroy());
+  socket.on('data', () => undefined);
+  socket.end(encodeLine(errorReply(null, 'too_many_clients', `the admin socket serves at most ${maxClients} clients at once; try again later`)));
+  const cutOff = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+  socket.on('close', () => clearTimeout(cutOff));
 }

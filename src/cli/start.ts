@@ -2,9 +2,11 @@
  * `bot4 start`: the supervisor process.
  *
  * Order of events: load and validate the config, every actor's block included (exit 2 naming
- * every bad path); open the
- * log; open the admin socket (a live socket = another instance: refuse before any actor
- * starts); start the runtime; print the banner. Shutdown, from SIGINT/SIGTERM or the
+ * every bad path); open the log; create the runtime (its trading gate and trip path, nothing started); open the admin
+ * socket (a live socket = another instance: refuse before any actor starts); boot the
+ * runtime (GPIO panel, database, actors); print the banner. From the socket's first moment
+ * a trip is taken (the gate closes and HALTED is latched, src/runtime/trip-relay.ts) and
+ * tree/status answer with what exists so far. Shutdown, from SIGINT/SIGTERM or the
  * admin `shutdown` command, runs once: the runtime closes the order gate first, applies
  * the exit policy and stops the actors in reverse order; then the socket closes and the
  * log is flushed; exit 0. A second signal exits at once. A shutdown that overruns its
@@ -61,9 +63,10 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
 
   let exit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (exit = resolve));
-  let runtime: Runtime | undefined;
-  /** Set while the runtime starts, so a shutdown requested meanwhile waits for it and stops it. */
-  let runtimeStarting: Promise<Runtime> | undefined;
+  // Loaded once the config is valid (a bad config is reported without loading the actor
+  // runtime), and created before the socket opens, so the socket serves it from its first moment.
+  const { createRuntime } = await import('../runtime/runtime.js');
+  const runtime: Runtime = createRuntime(config, { logger: log, logging });
   let admin: AdminServer | undefined;
   let shuttingDown: Promise<void> | undefined;
 
@@ -72,10 +75,10 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
       log.info({ reason }, 'shutdown started');
       const watchdog = setTimeout(() => void overrun(), config.runtime.shutdown_deadline_ms + SHUTDOWN_GRACE_MS);
       try {
-        const started = runtime ?? (await runtimeStarting?.catch(() => undefined));
-        await started?.shutdown(reason);
+        // During start-up the runtime closes the gate at once and stops the tree once it has started.
+        await runtime.shutdown(reason);
         await admin?.close();
-        const report = started?.lastStopReport;
+        const report = runtime.lastStopReport;
         if (report && !report.complete) {
           // The runtime logged it; a person watching the terminal must see it too, and the exit code says it.
           err.write(`bot4: shutdown deadline (${config.runtime.shutdown_deadline_ms} ms) passed; still waiting for: ${describeWaits(report.notStopped)}\n`);
@@ -96,7 +99,7 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
   };
 
   const overrun = async (): Promise<void> => {
-    const waitingFor = runtime ? await stillRunning(runtime) : [];
+    const waitingFor = await stillRunning(runtime);
     const what = waitingFor.length > 0 ? `still running: ${waitingFor.join(', ')}` : 'the runtime did not report what it waits for';
     const message = `shutdown did not complete within ${config.runtime.shutdown_deadline_ms + SHUTDOWN_GRACE_MS} ms; ${what}`;
     log.fatal({ waitingFor }, message);
@@ -105,7 +108,7 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
     exit(1);
   };
 
-  const backend = new ProcessBackend((reason) => {
+  const backend = new ProcessBackend(runtime, (reason) => {
     void shutdown(`admin: ${reason}`);
     return shuttingDown!;
   });
@@ -130,14 +133,10 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
   installFatalHandlers(shutdown, log, err);
 
   try {
-    // Loaded only now: a bad config or a busy socket is reported without loading the actor runtime.
-    const { startRuntime } = await import('../runtime/runtime.js');
-    const starting = startRuntime(config, { logger: log, logging });
-    runtimeStarting = starting;
-    const started = await starting;
-    runtime = started;
-    backend.attach(started);
+    await runtime.boot();
   } catch (e) {
+    // A shutdown requested during start-up ends the process itself.
+    if (shuttingDown) return exited;
     log.fatal({ err: e }, 'runtime failed to start');
     err.write(`bot4 start: the runtime failed to start: ${(e as Error).message}\n`);
     await admin.close();

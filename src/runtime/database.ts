@@ -91,7 +91,7 @@ export async function openRuntimeDatabase(tree: SupervisorNodeSpec, options: Run
       log.info({ applied: migration.applied.map((m) => m.file), timescale: migration.timescale }, describeMigration(migration));
       const latest = await loadKillSwitchLatch(pool);
       for (const node of killSwitches) {
-        latch = reconcileLatchWithDatabase(stateFileOf(node), latest, Date.now());
+        latch = reconcileLatchWithDatabase(killSwitchStateFileOf(node), latest, Date.now());
         const line = `kill switch latch vs database: ${latch.action} (${latch.why})`;
         if (latch.action === 'none') log.info({ latch: latest }, line);
         else log.warn({ latch: latest }, line);
@@ -103,7 +103,7 @@ export async function openRuntimeDatabase(tree: SupervisorNodeSpec, options: Run
     // the database is the second memory of the latch: without it, halt rather than trust the file alone
     const reason = `database unreachable or not migrated at start (${describeError(error)}): the kill switch latch could not be checked against it`;
     log.error({ err: error }, `${reason}; latching HALTED`);
-    for (const node of killSwitches) latchHaltedExternally(stateFileOf(node), 'startup-latch', reason, Date.now());
+    for (const node of killSwitches) latchHaltedExternally(killSwitchStateFileOf(node), 'startup-latch', reason, Date.now());
   }
 
   return {
@@ -133,7 +133,7 @@ export function wireDatabaseActors(tree: SupervisorNodeSpec, connectionString: s
     if (node.kind === KILL_SWITCH_KIND) return { ...node, sends: [...new Set([...node.sends, ...recorders.map((r) => r.name)])] };
     if (!DATABASE_ACTOR_KINDS.has(node.kind)) return node;
     const config = { ...node.config, database_url: connectionString };
-    if (node.kind === RECORDER_KIND) return { ...node, config: { ...(killSwitch ? { kill_switch_state_file: stateFileOf(killSwitch) } : {}), ...config } };
+    if (node.kind === RECORDER_KIND) return { ...node, config: { ...(killSwitch ? { kill_switch_state_file: killSwitchStateFileOf(killSwitch) } : {}), ...config } };
     if (!RECORDING_KINDS.has(node.kind) || recorder === undefined || 'recorder_peer' in node.config) return { ...node, config };
     return {
       ...node,
@@ -169,7 +169,8 @@ function describeMigration(report: MigrationReport): string {
   return `database migrated: ${applied}; schema variant ${report.timescale.schemaVariant ?? 'none'} (${report.timescale.reason})`;
 }
 
-function stateFileOf(node: ActorNodeSpec): string {
+/** The kill switch's state_file, as the actor reads it (its default when the config names none). */
+export function killSwitchStateFileOf(node: ActorNodeSpec): string {
   const file = (node.config as { state_file?: unknown }).state_file;
   return typeof file === 'string' && file !== '' ? file : DEFAULT_KILL_SWITCH_STATE_FILE;
 }

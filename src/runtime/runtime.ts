@@ -21,21 +21,21 @@ import type {
 import { invocationRefusal } from '../admin/invocable-controls.js';
 import type { PositionReport } from '../../actors/risk/accounting.js';
 import { AdminError, topicMatches, type AdminEvent, type TradingMode } from '../admin/protocol.js';
-import { latchHaltedExternally } from '../../actors/kill-switch/latch-store.js';
 import type { Bot4Config } from '../config/schema.js';
 import { TradingState, tradingStateName } from '../domain/messages.js';
 import { seededRandom } from '../domain/random.js';
 import type { Logging } from '../logging/logger.js';
 import { GpioPanel, type GpioConfig, type GpioTripSource } from '../safety/gpio-panel.js';
 import type { ActorHandle, ActorSpec } from './actor-handle.js';
-import { openRuntimeDatabase, type RuntimeDatabase, type RuntimeDatabaseOptions } from './database.js';
+import { killSwitchStateFileOf, openRuntimeDatabase, type RuntimeDatabase, type RuntimeDatabaseOptions } from './database.js';
 import { packageRoot } from './package-root.js';
 import { DEPENDENCY_CONTROL, DependencyNotifier } from './supervision/dependency-notices.js';
 import { StandbyPool } from './standby-pool.js';
 import { SupervisionTree, UnknownPathError, type StopReport } from './supervision/supervision-tree.js';
 import type { ActorNodeSpec, SupervisorNodeSpec, TreeNodeSpec } from './supervision/tree-spec.js';
 import { TradingGate, beatSupervisor, closeForShutdown, createTradingGate, forceHalt } from './trading-gate.js';
-import { toTreeNode, findTreeNode } from './tree-view.js';
+import { toTreeNode, findTreeNode, specTreeNode } from './tree-view.js';
+import { TripRelay } from './trip-relay.js';
 import { venueStatus } from './venue-status.js';
 import { buildWiring, type ActorWiring } from './wiring.js';
 
@@ -69,11 +69,19 @@ export function actorNodes(node: TreeNodeSpec): ActorNodeSpec[] {
 export class Runtime implements AdminBackend {
   readonly gateBuffer: SharedArrayBuffer;
   readonly gate: TradingGate;
-  private readonly wiring: Map<string, ActorWiring>;
+  /** Every trip goes through it, from creation to exit (src/runtime/trip-relay.ts). */
+  readonly trips: TripRelay;
+  /** The tree as configured, then as the database rewrote it (src/runtime/database.ts). */
+  private treeSpec: SupervisorNodeSpec;
+  private wiring = new Map<string, ActorWiring>();
   private readonly events = new Subject<AdminEvent>();
   private readonly killSwitchNode: ActorNodeSpec | undefined;
-  private supervision!: SupervisionTree<ActorWiring>;
+  /** Undefined until the database is up and the tree is built: the actors have not started yet. */
+  private supervision: SupervisionTree<ActorWiring> | undefined;
+  private booting: Promise<void> | undefined;
   private panel: GpioPanel | undefined;
+  /** Set when boot() begins: gpio.press during start-up waits for the panel rather than refusing. */
+  private panelOpening: Promise<GpioPanel> | undefined;
   private beat: NodeJS.Timeout | undefined;
   private lastShownState: TradingState | undefined;
   private shutdownPromise: Promise<void> | undefined;
@@ -86,12 +94,10 @@ export class Runtime implements AdminBackend {
   private constructor(private readonly options: RuntimeOptions) {
     this.gateBuffer = createTradingGate();
     this.gate = new TradingGate(this.gateBuffer);
-    const actors = actorNodes(options.tree);
-    this.wiring = buildWiring(
-      actors.map((a) => ({ name: a.name, path: a.path, sends: a.sends, ringBytes: a.ringBytes, fullPolicy: a.fullPolicy, edgeOverrides: a.edgeOverrides })),
-      this.gateBuffer,
-    );
-    this.killSwitchNode = actors.find((a) => a.kind === KILL_SWITCH_KIND);
+    this.treeSpec = options.tree;
+    this.killSwitchNode = actorNodes(options.tree).find((a) => a.kind === KILL_SWITCH_KIND);
+    const stateFile = this.killSwitchNode ? killSwitchStateFileOf(this.killSwitchNode) : undefined;
+    this.trips = new TripRelay(this.gateBuffer, stateFile, () => this.killSwitch(), options.logger.child({ path: 'supervisor/trips' }));
     this.standbys = new StandbyPool({
       enabled: options.standbyWorkers ?? true,
       onEvent: (event) => {
@@ -102,49 +108,71 @@ export class Runtime implements AdminBackend {
     });
   }
 
-  /** Builds the shared memory, starts the supervisor heartbeat, the GPIO panel and the tree. */
+  /**
+   * The shared memory and the trip path, nothing started: it takes trips (and answers the
+   * admin socket) from here on, before boot() has started anything.
+   */
+  static create(options: RuntimeOptions): Runtime {
+    return new Runtime(options);
+  }
+
+  /** create() then boot(). */
   static async start(options: RuntimeOptions): Promise<Runtime> {
-    // Persistence (src/runtime/database.ts): up, migrated and the kill switch latch recovered before any actor starts.
-    const database = await openRuntimeDatabase(options.tree, options.database ?? {}, options.logger);
-    const runtime = new Runtime(database ? { ...options, tree: database.tree } : options);
-    runtime.database = database;
-    try {
-      await runtime.boot();
-    } catch (error) {
-      await runtime.standbys.stop();
-      await database?.stop();
-      throw error;
-    }
+    const runtime = Runtime.create(options);
+    await runtime.boot();
     return runtime;
   }
 
-  private async boot(): Promise<void> {
+  /**
+   * Starts, in this order: the supervisor heartbeat and the GPIO panel (a button press trips
+   * from here on), the database (up, migrated, the kill switch latch recovered before any
+   * actor starts), the tree. A failed boot leaves nothing running.
+   */
+  boot(): Promise<void> {
+    this.booting ??= this.bootOnce().catch(async (error: unknown) => {
+      clearInterval(this.beat);
+      this.panel?.close();
+      await this.standbys.stop();
+      await this.database?.stop();
+      throw error;
+    });
+    return this.booting;
+  }
+
+  private async bootOnce(): Promise<void> {
     const { logger } = this.options;
     if (!this.killSwitchNode) logger.warn('no kill-switch actor in the tree: the trading gate stays HALTED and no order can leave');
     this.beat = setInterval(() => this.onBeat(), this.options.heartbeatMs ?? SUPERVISOR_BEAT_MS);
     beatSupervisor(this.gateBuffer);
-    this.panel = await GpioPanel.open(this.options.gpio, {
+    this.panelOpening = GpioPanel.open(this.options.gpio, {
       log: logger.child({ path: 'supervisor/gpio' }),
       onTrip: (source, reason) => void this.trip(source, reason).catch((err: Error) => logger.error({ err }, `GPIO trip failed: ${err.message}`)),
     });
-    this.supervision = new SupervisionTree<ActorWiring>(this.options.tree, {
+    this.panel = await this.panelOpening;
+    this.database = await openRuntimeDatabase(this.treeSpec, this.options.database ?? {}, logger);
+    if (this.database) this.treeSpec = this.database.tree;
+    this.wiring = buildWiring(
+      actorNodes(this.treeSpec).map((a) => ({ name: a.name, path: a.path, sends: a.sends, ringBytes: a.ringBytes, fullPolicy: a.fullPolicy, edgeOverrides: a.edgeOverrides })),
+      this.gateBuffer,
+    );
+    const supervision = new SupervisionTree<ActorWiring>(this.treeSpec, {
       startChild: (spec, wiring) => this.startChild(spec, wiring),
       wiringFor: (path) => this.wiringOf(path),
       random: seededRandom(this.options.seed),
       logger: logger.child({ path: 'supervisor' }),
     });
+    this.supervision = supervision;
     this.treeEvents.push(
-      this.supervision.events.subscribe((event) => {
+      supervision.events.subscribe((event) => {
         const { type, at, ...data } = event;
         this.publish(`lifecycle.${type}`, data, at);
       }),
     );
-    const supervision = this.supervision;
-    this.dependencies = new DependencyNotifier(this.options.tree, supervision.events, (path, notice) => {
+    this.dependencies = new DependencyNotifier(this.treeSpec, supervision.events, (path, notice) => {
       const handle = supervision.handleOf(path) as ActorHandle | undefined;
       handle?.invoke(DEPENDENCY_CONTROL, notice).catch((err: Error) => logger.warn({ err, path, notice }, `could not tell ${path} that ${notice.subtree} is ${notice.state}: ${err.message}`));
     });
-    await this.supervision.start();
+    await supervision.start();
   }
 
   private wiringOf(path: string): ActorWiring {
@@ -157,7 +185,7 @@ export class Runtime implements AdminBackend {
   private startChild(spec: ActorSpec, wiring: ActorWiring): Promise<ActorHandle> {
     const isKillSwitch = spec.kind === KILL_SWITCH_KIND;
     const moduleUrl = spec.moduleUrl ?? this.options.actorModules?.[spec.kind];
-    return this.standbys.startActor(
+    const start = (): Promise<ActorHandle> => this.standbys.startActor(
       {
         ...spec,
         ...(moduleUrl ? { moduleUrl } : {}),
@@ -172,6 +200,8 @@ export class Runtime implements AdminBackend {
         ...(isKillSwitch ? { onExitSync: () => forceHalt(this.gateBuffer) } : {}),
       },
     );
+    // The kill switch takes the trips held while it was down before it counts as started.
+    return isKillSwitch ? this.trips.starts(start) : start();
   }
 
   private onBeat(): void {
@@ -187,8 +217,13 @@ export class Runtime implements AdminBackend {
     this.events.next({ topic, ts: new Date(at).toISOString(), data });
   }
 
+  /** The running actor at `path`; undefined while it is not up (or the tree has not started yet). */
+  private handleAt(path: string): ActorHandle | undefined {
+    return this.supervision?.handleOf(path) as ActorHandle | undefined;
+  }
+
   private killSwitch(): ActorHandle | undefined {
-    return this.killSwitchNode ? (this.supervision.handleOf(this.killSwitchNode.path) as ActorHandle | undefined) : undefined;
+    return this.killSwitchNode ? this.handleAt(this.killSwitchNode.path) : undefined;
   }
 
   private requireKillSwitch(command: string): ActorHandle {
@@ -201,32 +236,29 @@ export class Runtime implements AdminBackend {
   }
 
   /**
-   * Every trip source ends here. The gate is closed first, by this thread, so it holds
-   * even if the kill-switch actor is slow, hung or down; then the actor records and
-   * latches the trip, or, while it is down, the latch file is written for it.
+   * Every trip source ends here, at any moment from create() to exit: the gate is closed and
+   * held by this thread first, so it holds even if the kill-switch actor is slow, hung, down
+   * or not started yet; then the actor latches the trip, or its state file is latched for it
+   * (src/runtime/trip-relay.ts).
    */
   async trip(source: 'admin' | GpioTripSource, reason: string): Promise<TradingStateReport> {
-    forceHalt(this.gateBuffer);
     this.publish('killswitch.trip-requested', { source, reason });
-    const handle = this.killSwitch();
-    if (handle) {
-      try {
-        await handle.invoke('trip', { reason, source });
-        return await this.tradingReport();
-      } catch (error) {
-        this.options.logger.error({ err: error }, `kill switch did not take the trip (${(error as Error).message}); latching HALTED in its state file`);
-      }
+    let outcome;
+    try {
+      outcome = await this.trips.trip(source, reason);
+    } catch (error) {
+      throw new AdminError('not_available', `killswitch.trip: ${(error as Error).message}`);
     }
-    if (!this.killSwitchNode) throw new AdminError('not_available', 'killswitch.trip: this tree has no kill-switch actor (the gate is closed regardless)');
-    const stateFile = (this.killSwitchNode.config as { state_file?: string }).state_file ?? 'data/kill-switch.json';
-    const record = latchHaltedExternally(stateFile, source, reason, Date.now());
-    return { state: 'HALTED', reason: record.last!.reason, since: new Date(record.last!.atMs).toISOString() };
+    if (outcome.taken === 'by-actor') return this.tradingReport();
+    const last = outcome.record.last!;
+    return { state: 'HALTED', reason: `${last.reason} (${outcome.why}: latched HALTED in its state file, gate held closed until it takes the trip)`, since: new Date(last.atMs).toISOString() };
   }
 
   private async tradingReport(): Promise<TradingStateReport> {
     const handle = this.killSwitch();
     if (!handle) {
-      return { state: tradingStateName(this.gate.read()) as TradingStateName, reason: 'the kill switch is down or restarting: the gate reads HALTED (fail safe)', since: new Date().toISOString() };
+      const why = this.supervision ? 'the kill switch is down or restarting' : 'the runtime is starting (the kill switch is not running yet)';
+      return { state: tradingStateName(this.gate.read()) as TradingStateName, reason: `${why}: the gate reads HALTED (fail safe)`, since: new Date().toISOString() };
     }
     const status = (await handle.invoke('status', {})) as { state: TradingStateName; effective: TradingStateName; last: { reason: string; atMs: number } | null; since: number | null };
     const effective = status.effective;
@@ -239,13 +271,14 @@ export class Runtime implements AdminBackend {
 
   // ---- AdminBackend ----
 
+  /** While the database starts, before the tree exists, every node reads `starting`. */
   async tree(): Promise<TreeNode> {
-    return toTreeNode(this.supervision.snapshot());
+    return this.supervision ? toTreeNode(this.supervision.snapshot()) : specTreeNode(this.treeSpec, 'starting');
   }
 
   async actorGet(path: string): Promise<ActorDetail> {
     const node = this.nodeOrThrow(path);
-    const handle = this.supervision.handleOf(path) as ActorHandle | undefined;
+    const handle = this.handleAt(path);
     let snapshot: unknown = null;
     if (handle) {
       try {
@@ -260,7 +293,7 @@ export class Runtime implements AdminBackend {
   async actorRestart(path: string): Promise<TreeNode> {
     this.nodeOrThrow(path);
     try {
-      await this.supervision.restartActor(path);
+      await this.startedTree('actor.restart').restartActor(path);
     } catch (error) {
       if (error instanceof UnknownPathError) throw new AdminError('not_found', error.message);
       throw error;
@@ -272,7 +305,7 @@ export class Runtime implements AdminBackend {
     const node = this.nodeOrThrow(path);
     if (node.kind !== 'actor') throw new AdminError('bad_args', `${path} is a supervisor; actor.kill terminates one actor`);
     try {
-      await this.supervision.killActor(path);
+      await this.startedTree('actor.kill').killActor(path);
     } catch (error) {
       if (error instanceof UnknownPathError) throw new AdminError('not_found', error.message);
       throw error;
@@ -286,7 +319,7 @@ export class Runtime implements AdminBackend {
     if (node.kind !== 'actor' || node.actor === null) throw new AdminError('bad_args', `${path} is a supervisor; actor.invoke calls a control of one actor`);
     const refusal = invocationRefusal(node.actor, method);
     if (refusal) throw new AdminError('not_allowed', `${path}: ${refusal}`);
-    const handle = this.supervision.handleOf(path) as ActorHandle | undefined;
+    const handle = this.handleAt(path);
     if (!handle) throw new AdminError('not_available', `${path} is not running (${node.status})`);
     try {
       return await handle.invoke(method, args);
@@ -297,7 +330,7 @@ export class Runtime implements AdminBackend {
 
   /** Calls a control method of the running actor at `path`. */
   async invoke(path: string, method: string, args: unknown, timeoutMs?: number): Promise<unknown> {
-    const handle = this.supervision.handleOf(path) as ActorHandle | undefined;
+    const handle = this.handleAt(path);
     if (!handle) throw new AdminError('not_found', `${path} is not a running actor`);
     return handle.invoke(method, args, timeoutMs);
   }
@@ -319,24 +352,30 @@ export class Runtime implements AdminBackend {
   }
 
   async gpioPress(): Promise<TradingStateReport> {
-    if (!this.panel) throw new AdminError('not_available', 'gpio.press: the GPIO panel is not open');
+    const panel = this.panel ?? (await this.panelOpening?.catch(() => undefined));
+    if (!panel) throw new AdminError('not_available', 'gpio.press: the GPIO panel is not open');
+    const seq = this.gate.seq();
     try {
-      this.panel.simulate('press', 4);
+      panel.simulate('press', 4);
     } catch (error) {
       throw new AdminError('not_available', (error as Error).message);
     }
     const debounce = this.options.gpio.button?.debounce_ms ?? 0;
     await new Promise((resolve) => setTimeout(resolve, debounce + 20));
-    this.panel.simulate('release', 4);
-    await this.waitForKillSwitchState('HALTED', 2000);
+    panel.simulate('release', 4);
+    await this.waitForPressTaken(seq, 2000);
     return this.tradingReport();
   }
 
-  private async waitForKillSwitchState(state: TradingStateName, timeoutMs: number): Promise<void> {
+  /**
+   * The press has tripped: the kill switch reports HALTED, or, while it is not running,
+   * the gate was held closed for the trip after the press (trip-relay.ts).
+   */
+  private async waitForPressTaken(gateSeqBeforePress: number, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const handle = this.killSwitch();
-      if (handle && ((await handle.invoke('status', {})) as { state: string }).state === state) return;
+      if (handle ? ((await handle.invoke('status', {})) as { state: string }).state === 'HALTED' : this.gate.isTripHeld() && this.gate.seq() !== gateSeqBeforePress) return;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
@@ -344,14 +383,14 @@ export class Runtime implements AdminBackend {
   async status(): Promise<StatusReport> {
     const unavailable: string[] = [];
     const ask = async (kind: string, what: string, method = 'status'): Promise<Record<string, unknown>[]> => {
-      const nodes = actorNodes(this.options.tree).filter((a) => a.kind === kind);
+      const nodes = actorNodes(this.treeSpec).filter((a) => a.kind === kind);
       if (nodes.length === 0) {
         unavailable.push(`${what}: no ${kind} actor in this tree`);
         return [];
       }
       const answers: Record<string, unknown>[] = [];
       for (const node of nodes) {
-        const handle = this.supervision.handleOf(node.path) as ActorHandle | undefined;
+        const handle = this.handleAt(node.path);
         if (!handle) {
           unavailable.push(`${what}: ${node.path} is not running`);
           continue;
@@ -410,10 +449,23 @@ export class Runtime implements AdminBackend {
     this.publish('runtime.shutdown', { reason, phase: 'gate-closed' });
     logger.info({ reason }, `shutting down (${reason}): order gate closed`);
     this.panel?.showState(TradingState.HALTED);
+    // Requested during start-up: the gate is closed already; the tree is stopped once it has started.
+    const booted = await this.booting?.then(
+      () => true,
+      () => false,
+    );
+    const supervision = this.supervision;
+    if (!booted || !supervision) {
+      // boot() failed (and cleaned up after itself) or never ran: nothing was started
+      this.lastStopReport = { complete: true, elapsedMs: 0, notStopped: [] };
+      this.publish('runtime.shutdown', { reason, phase: 'stopped', complete: true });
+      this.events.complete();
+      return;
+    }
     if (this.options.cancelOpenOrdersOnExit) await this.cancelOpenOrdersForExit(reason);
     // Idle standbys go first: no restart during shutdown should be handed one.
     await this.standbys.stop();
-    const report = await this.supervision.stop(this.options.shutdownDeadlineMs);
+    const report = await supervision.stop(this.options.shutdownDeadlineMs);
     this.lastStopReport = report;
     if (report.complete) {
       logger.info({ elapsedMs: report.elapsedMs }, `all actors stopped in ${report.elapsedMs} ms`);
@@ -436,10 +488,10 @@ export class Runtime implements AdminBackend {
   /** Exit policy: every venue cancels its open orders before the actors stop (the gate is already closed). */
   private async cancelOpenOrdersForExit(reason: string): Promise<void> {
     const { logger } = this.options;
-    const venues = actorNodes(this.options.tree).filter((a) => a.kind === 'exchange');
+    const venues = actorNodes(this.treeSpec).filter((a) => a.kind === 'exchange');
     const results = await Promise.allSettled(
       venues.map(async (node) => {
-        const handle = this.supervision.handleOf(node.path) as ActorHandle | undefined;
+        const handle = this.handleAt(node.path);
         if (!handle) throw new Error(`${node.path} is not running; its open orders stay on the venue`);
         return { path: node.path, ...((await handle.invoke('cancelAll', { reason }, this.options.shutdownDeadlineMs / 2)) as object) };
       }),
@@ -456,16 +508,24 @@ export class Runtime implements AdminBackend {
   }
 
   private nodeOrThrow(path: string): TreeNode {
-    const node = findTreeNode(toTreeNode(this.supervision.snapshot()), path);
-    if (!node) throw new AdminError('not_found', `no node at "${path}"; paths look like "${this.options.tree.path}/<child>/…" (see the tree command)`);
+    const node = findTreeNode(this.supervision ? toTreeNode(this.supervision.snapshot()) : specTreeNode(this.treeSpec, 'starting'), path);
+    if (!node) throw new AdminError('not_found', `no node at "${path}"; paths look like "${this.treeSpec.path}/<child>/…" (see the tree command)`);
     return node;
+  }
+
+  private startedTree(command: string): SupervisionTree<ActorWiring> {
+    if (!this.supervision) throw new AdminError('not_available', `${command}: the runtime is still starting (database, then the actors); try again in a moment`);
+    return this.supervision;
   }
 }
 
-/** `bot4 start`'s entry: a validated config and the process log in, a running runtime out. */
-export function startRuntime(config: Bot4Config, { logger, logging }: { logger: Logger; logging: Logging }): Promise<Runtime> {
+/**
+ * `bot4 start`'s entry: a validated config and the process log in, a runtime out that takes
+ * trips and answers the admin socket but has started nothing (boot() starts it).
+ */
+export function createRuntime(config: Bot4Config, { logger, logging }: { logger: Logger; logging: Logging }): Runtime {
   const root = packageRoot();
-  return Runtime.start({
+  return Runtime.create({
     tree: config.tree,
     seed: config.runtime.seed,
     logger,

@@ -20,6 +20,13 @@ const SEQ = 1;
 const SHUTTING_DOWN = 2;
 /** 1 while HALTED with flatten_on_halt: the runtime's own reduce-only exits may still leave. */
 const FLATTEN = 3;
+/**
+ * 1 while the supervisor holds a trip the kill-switch actor has not taken yet (it is not
+ * running, or is starting and may have read its state file before the trip was latched in it):
+ * the gate reads HALTED whatever the kill switch writes, until the supervisor has handed the
+ * trip over (src/runtime/trip-relay.ts).
+ */
+const TRIP_HELD = 4;
 /** Bumped by the supervisor's event loop; the kill switch trips when it stops (dead man's switch). */
 const SUPERVISOR_HEARTBEAT = 16;
 const INT_WORDS = 32; // state | supervisor heartbeat | lease: one 64-byte line each
@@ -44,7 +51,7 @@ export class TradingGate {
   /** The effective state: HALTED whenever the kill switch's lease has lapsed. */
   read(): TradingState {
     const state = Atomics.load(this.ints, STATE) as TradingState;
-    if (state === TradingState.HALTED) return state;
+    if (state === TradingState.HALTED || this.isTripHeld()) return TradingState.HALTED;
     return wallMs() <= this.lease[LEASE_UNTIL_MS]! ? state : TradingState.HALTED;
   }
 
@@ -64,6 +71,11 @@ export class TradingGate {
 
   isShuttingDown(): boolean {
     return Atomics.load(this.ints, SHUTTING_DOWN) === 1;
+  }
+
+  /** A trip the kill-switch actor has not taken yet keeps the gate closed (TRIP_HELD). */
+  isTripHeld(): boolean {
+    return Atomics.load(this.ints, TRIP_HELD) === 1;
   }
 
   /**
@@ -88,7 +100,7 @@ export class TradingGateWriter extends TradingGate {
    * state is HALTED and dropped before the state leaves HALTED, so it never applies elsewhere.
    */
   set(state: TradingState, flatten = false): void {
-    const next = this.isShuttingDown() ? TradingState.HALTED : state;
+    const next = this.isShuttingDown() || this.isTripHeld() ? TradingState.HALTED : state;
     if (next !== TradingState.HALTED || !flatten) Atomics.store(this.ints, FLATTEN, 0);
     Atomics.store(this.ints, STATE, next);
     if (next === TradingState.HALTED && flatten) Atomics.store(this.ints, FLATTEN, 1);
@@ -115,6 +127,22 @@ export function closeForShutdown(sab: SharedArrayBuffer): void {
   Atomics.store(ints, FLATTEN, 0);
   Atomics.store(ints, STATE, TradingState.HALTED);
   Atomics.add(ints, SEQ, 1);
+}
+
+/**
+ * A trip arrived that the kill-switch actor has not taken yet: the gate closes and stays
+ * closed, whatever the kill switch writes meanwhile, until releaseTripHold. The hold is set
+ * before the state is stored, and readers check it too, so no interleaving with a kill
+ * switch writing ACTIVE can open the gate.
+ */
+export function holdForTrip(sab: SharedArrayBuffer): void {
+  Atomics.store(new Int32Array(sab, 0, INT_WORDS), TRIP_HELD, 1);
+  forceHalt(sab);
+}
+
+/** The kill-switch actor has latched every held trip: the gate is its own again (HALTED, by its record). */
+export function releaseTripHold(sab: SharedArrayBuffer): void {
+  Atomics.store(new Int32Array(sab, 0, INT_WORDS), TRIP_HELD, 0);
 }
 
 /** The supervisor's side: it may only close the gate (when the kill switch goes down). */

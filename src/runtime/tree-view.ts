@@ -1,6 +1,7 @@
 import type { MailboxDepth, NodeStats, NodeStatus, TreeNode } from '../admin/backend.js';
 import type { ActorStats } from './actor-handle.js';
 import type { NodeSnapshot } from './supervision/snapshot.js';
+import type { TreeNodeSpec } from './supervision/tree-spec.js';
 
 /**
  * The admin `tree` view of a supervision snapshot. A half-open bulkhead is still an open
@@ -23,6 +24,25 @@ export function toTreeNode(node: NodeSnapshot): TreeNode {
     stats: stats ? statsOf(stats) : null,
     lastError: node.lastError ?? null,
     children: (node.children ?? []).map(toTreeNode),
+  };
+}
+
+/** The admin `tree` view of the configured tree before any of it runs (the runtime is starting): every node has `status`. */
+export function specTreeNode(node: TreeNodeSpec, status: NodeStatus): TreeNode {
+  return {
+    name: node.name,
+    path: node.path,
+    kind: node.type,
+    actor: node.type === 'actor' ? node.kind : null,
+    status,
+    strategy: node.type === 'supervisor' ? node.strategy : null,
+    restarts: 0,
+    threadId: null,
+    uptimeMs: null,
+    mailbox: [],
+    stats: null,
+    lastError: null,
+    children: node.type === 'supervisor' ? node.children.map((child) => specTreeNode(child, status)) : [],
   };
 }
 

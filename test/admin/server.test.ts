@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,8 @@ import { startAdminServer, type AdminServer, type AdminServerOptions } from '../
 import { SocketInUseError } from '../../src/admin/socket-file.js';
 import { MemoryBackend } from './memory-backend.js';
 import { rawConnect } from './raw-client.js';
+
+const BURST_CLIENTS = fileURLToPath(new URL('../fixtures/admin-burst-clients.js', import.meta.url));
 
 let dir: string;
 let socketPath: string;
@@ -168,6 +171,21 @@ describe('admin server robustness', () => {
     expect(await a.next()).toMatchObject({ id: 1, ok: true });
     a.socket.destroy();
     b.socket.destroy();
+  });
+
+  it('gives every refused client of 100 concurrent ones the too_many_clients line before closing, with no EPIPE', async () => {
+    // The clients run in their own process, each writing its request the moment it connects,
+    // as operators' `bot4 ctl` do: a refused one must read the refusal, not find the
+    // connection gone under its write (EPIPE, and the refusal lost with it).
+    const maxClients = 32;
+    await start({ maxClients });
+    const child = spawn(process.execPath, [BURST_CLIENTS, socketPath, '100'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text));
+    const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    expect(exitCode).toBe(0);
+    const tally = JSON.parse(output) as Record<string, number>;
+    expect(tally).toEqual({ 'ok/-': maxClients, 'too_many_clients/-': 100 - maxClients });
   });
 
   it('drops a client that never sends after the idle timeout, and only that one', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TradingState } from '../../src/domain/messages.js';
-import { TradingGate, TradingGateWriter, closeForShutdown, createTradingGate, forceHalt } from '../../src/runtime/trading-gate.js';
+import { TradingGate, TradingGateWriter, closeForShutdown, createTradingGate, forceHalt, holdForTrip, releaseTripHold } from '../../src/runtime/trading-gate.js';
 
 describe('trading gate word', () => {
   it('reads HALTED from fresh (zeroed) memory', () => {
@@ -42,6 +42,26 @@ describe('trading gate word', () => {
     writer.set(TradingState.ACTIVE);
     expect(writer.read()).toBe(TradingState.HALTED);
     expect(writer.isShuttingDown()).toBe(true);
+  });
+
+  it('while a trip is held, reads HALTED whatever the kill switch writes, stored or not; released, it is the kill switch\'s again', () => {
+    const sab = createTradingGate();
+    const writer = new TradingGateWriter(sab);
+    const reader = new TradingGate(sab);
+    writer.renewLease(10_000);
+    // Each way a kill switch racing the supervisor can leave the state word while held.
+    for (const state of [TradingState.ACTIVE, TradingState.REDUCING, TradingState.PAUSED]) {
+      holdForTrip(sab);
+      writer.set(state);
+      expect(reader.storedState()).toBe(TradingState.HALTED);
+      // a write that read the hold before it was set and stored after it
+      new Int32Array(sab, 0, 1)[0] = state;
+      writer.renewLease(10_000);
+      expect(reader.read()).toBe(TradingState.HALTED);
+      expect(reader.isTripHeld()).toBe(true);
+      releaseTripHold(sab);
+      expect(reader.read()).toBe(state);
+    }
   });
 
   it('carries the flatten permit only while HALTED by the kill switch: never in another state, on shutdown or after a force-halt', () => {

@@ -70,6 +70,8 @@ export interface PaperOptions {
   /** Avellaneda–Stoikov parameters over the defaults (gamma 0.05, requote on a 1000-tick = 10 USDT move, ...). */
   marketMakerParams?: Record<string, unknown>;
   seed?: number;
+  /** The kill switch's GPIO panel: off (default) or simulated (pressed with `gpio.press`). */
+  gpio?: 'off' | 'simulated';
 }
 
 export interface PaperConfig {
@@ -105,7 +107,7 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
     admin: { socket_path: socket },
     ...(options.recorder && { database: { data_dir: join(dir, 'pglite') } }),
     logging: { dir: join(dir, 'logs'), console: 'json', level: 'info' },
-    killswitch: { gpio: { mode: 'off' } },
+    killswitch: { gpio: { mode: options.gpio ?? 'off' } },
     tree: {
       name: 'root',
       strategy: 'one_for_one',
@@ -118,6 +120,8 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
             {
               name: 'risk',
               actor: 'risk',
+              // With a recorder it restores positions from the database first: slow on a loaded machine.
+              start_timeout_ms: 60_000,
               sends: ['order-manager', 'kill-switch', ...strategies],
               config: {
                 instruments: INSTRUMENTS,

@@ -6,16 +6,17 @@
  */
 import ccxt, { type Exchange } from 'ccxt';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET, ccxtBinanceOptions, startVenueEmulator, type RunningVenue } from '../../actors/venue-sim/index.js';
 import { cleanEnv, startCli } from '../cli/run-cli.js';
 import { AdminClient } from './admin-client.js';
-import { paperConfigYaml, type PaperOptions } from './paper-config.js';
+import { paperConfigYaml, type PaperConfig, type PaperOptions } from './paper-config.js';
 
 export const ORDER = 'POST /api/v3/order';
+const BANNER_TIMEOUT_MS = 180_000;
 export const SYMBOL = 'BTC/USDT';
 
 export interface Venue {
@@ -86,30 +87,40 @@ export async function venueNetQty(v: Venue): Promise<number> {
 }
 export const positionQty = (s: Status, venue: number): number => Number(s.positions?.find((p) => p.venue === venue && p.instrument === 1)?.qty ?? 0);
 
+/** Runs as soon as the admin socket file appears, while `bot4 start` is still starting. */
+export type AtSocket = (socketPath: string) => Promise<unknown>;
+
 export class PaperRig {
   private constructor(
     readonly dir: string,
     readonly venues: [Venue, Venue],
-    readonly admin: AdminClient,
-    private readonly child: ChildProcess,
+    readonly config: PaperConfig,
+    private adminClient: AdminClient,
+    private child: ChildProcess,
     private readonly output: { stderr: string },
   ) {}
 
-  /** Venue A and B (B's simulated market trades 20 bps above A's), then `bot4 start` on them. */
-  static async start(options: PaperOptions = {}): Promise<PaperRig> {
+  /** The admin client of the current `bot4 start` process. */
+  get admin(): AdminClient {
+    return this.adminClient;
+  }
+
+  /**
+   * Venue A and B (B's simulated market trades 20 bps above A's), then `bot4 start` on them.
+   * `atSocket` runs the moment the admin socket exists, before the runtime has started.
+   */
+  static async start(options: PaperOptions = {}, atSocket?: AtSocket): Promise<PaperRig> {
     const dir = mkdtempSync(join(tmpdir(), 'bot4-paper-'));
     const venues: Venue[] = [];
     let child: ChildProcess | undefined;
     try {
       venues.push(await startVenue(11, 0), await startVenue(12, 20));
-      const { yaml, socket } = paperConfigYaml(dir, venues[0]!.emulator, venues[1]!.emulator, options);
-      const file = join(dir, 'paper.yaml');
-      writeFileSync(file, yaml);
+      const config = paperConfigYaml(dir, venues[0]!.emulator, venues[1]!.emulator, options);
+      writeFileSync(join(dir, 'paper.yaml'), config.yaml);
       const output = { stderr: '' };
-      child = startCli(['start', '--config', file], cleanEnv());
-      child.stderr!.setEncoding('utf8').on('data', (t: string) => (output.stderr += t));
-      await waitForBanner(child, () => output.stderr);
-      return new PaperRig(dir, venues as [Venue, Venue], await AdminClient.connect(socket), child, output);
+      child = launch(dir, output);
+      await untilStarted(child, config.socket, output, atSocket);
+      return new PaperRig(dir, venues as [Venue, Venue], config, await AdminClient.connect(config.socket), child, output);
     } catch (error) {
       child?.kill('SIGKILL');
       for (const v of venues) {
@@ -119,6 +130,20 @@ export class PaperRig {
       rmSync(dir, { recursive: true, force: true });
       throw error;
     }
+  }
+
+  /** Stops `bot4 start` (SIGTERM, a graceful shutdown; `whileStopping` runs as it begins) and starts it again on the same folder. */
+  async restart(whileStopping?: (admin: AdminClient) => Promise<unknown>, atSocket?: AtSocket): Promise<{ code: number | null; during: unknown }> {
+    const closed = once(this.child, 'close');
+    this.child.kill('SIGTERM');
+    const during = await whileStopping?.(this.adminClient);
+    this.adminClient.close();
+    const [code] = (await closed) as [number | null];
+    this.output.stderr = '';
+    this.child = launch(this.dir, this.output);
+    await untilStarted(this.child, this.config.socket, this.output, atSocket);
+    this.adminClient = await AdminClient.connect(this.config.socket);
+    return { code, during };
   }
 
   status(): Promise<Status> {
@@ -171,11 +196,32 @@ export class PaperRig {
   }
 }
 
+function launch(dir: string, output: { stderr: string }): ChildProcess {
+  const child = startCli(['start', '--config', join(dir, 'paper.yaml')], cleanEnv());
+  child.stderr!.setEncoding('utf8').on('data', (t: string) => (output.stderr += t));
+  return child;
+}
+
+/** The banner, and `atSocket`'s work if given (run the moment the socket file appears). */
+async function untilStarted(child: ChildProcess, socket: string, output: { stderr: string }, atSocket?: AtSocket): Promise<void> {
+  const banner = waitForBanner(child, () => output.stderr);
+  if (atSocket) {
+    // A leftover socket of the previous process is gone once it exited; poll for the new one.
+    while (!existsSync(socket)) {
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    await atSocket(socket);
+  }
+  await banner;
+}
+
 function waitForBanner(proc: ChildProcess, stderr: () => string): Promise<void> {
   let out = '';
   proc.stdout!.setEncoding('utf8');
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 60 s; stdout:\n${out}\nstderr:\n${stderr()}`)), 60_000);
+    // An embedded database's first start (recorder: true) alone takes up to a minute on a loaded machine.
+    const timer = setTimeout(() => reject(new Error(`no banner within ${BANNER_TIMEOUT_MS / 1000} s; stdout:\n${out}\nstderr:\n${stderr()}`)), BANNER_TIMEOUT_MS);
     proc.stdout!.on('data', (chunk: string) => {
       out += chunk;
       if (out.includes('bot4 started')) {

@@ -43,8 +43,9 @@ function treeFor(stateFile: string) {
   });
 }
 
-async function startRuntime(stateFile: string, gpio: Record<string, unknown> = {}): Promise<Runtime> {
-  const runtime = await Runtime.start({
+/** Created, not booted: nothing runs yet, but it takes trips and answers. */
+function createRuntime(stateFile: string, gpio: Record<string, unknown> = {}): Runtime {
+  const runtime = Runtime.create({
     tree: treeFor(stateFile),
     seed: 7,
     logger: pino({ level: 'silent' }),
@@ -54,6 +55,12 @@ async function startRuntime(stateFile: string, gpio: Record<string, unknown> = {
     actorModules: { 'frame-recorder': fixture('frame-recorder'), misbehaving: fixture('misbehaving') },
   });
   runtimes.push(runtime);
+  return runtime;
+}
+
+async function startRuntime(stateFile: string, gpio: Record<string, unknown> = {}): Promise<Runtime> {
+  const runtime = createRuntime(stateFile, gpio);
+  await runtime.boot();
   return runtime;
 }
 
@@ -124,6 +131,26 @@ describe('runtime: the supervision tree behind the admin backend', () => {
     // Back, it reads the latch: still HALTED until an operator resets it.
     expect(rt.gate.read()).toBe(TradingState.HALTED);
     expect((await rt.status()).trading).toMatchObject({ state: 'HALTED', reason: 'tripped while the kill switch restarts' });
+  });
+
+  it('before boot it answers tree and status with what exists, takes a trip (latched over the first start\'s initial_mode), and boots HALTED', async () => {
+    const file = tempStateFile();
+    const rt = createRuntime(file);
+    const tree = await rt.tree();
+    expect(find(tree, 'root/safety/kill-switch')).toMatchObject({ status: 'starting', actor: 'kill-switch', threadId: null });
+    const before = await rt.status();
+    expect(before.trading.state).toBe('HALTED');
+    expect(before.unavailable.length).toBeGreaterThan(0);
+    await expect(rt.killswitchReset('too early')).rejects.toMatchObject({ code: 'not_available' });
+    await expect(rt.actorKill('root/workers/a')).rejects.toMatchObject({ code: 'not_available' });
+
+    const report = await rt.killswitchTrip('halt before anything starts');
+    expect(report.state).toBe('HALTED');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ state: 'HALTED', last: { source: 'admin', reason: 'halt before anything starts' } });
+    await rt.boot();
+    expect(rt.gate.read()).toBe(TradingState.HALTED);
+    expect(rt.gate.isTripHeld()).toBe(false);
+    expect((await rt.status()).trading).toMatchObject({ state: 'HALTED', reason: 'halt before anything starts' });
   });
 
   it('after a kill-switch restart with no trip, trading resumes from its state file', async () => {

@@ -9,6 +9,7 @@ import { nowUs } from '../../src/runtime/clock.js';
 import { errorText, isRateLimitError, rejectReasonForError } from './ccxt-errors.js';
 import { gateRefusal } from './order-gate.js';
 import { GateClosed, withLastLook } from './last-look.js';
+import { asRiskReducing } from './throttle-hooks.js';
 import { OrderTracker, isTerminal, type TrackedOrder } from './order-tracker.js';
 import type { RestPacer } from './rest-pacer.js';
 import type { VenueClient } from './venue-client.js';
@@ -240,7 +241,8 @@ export class OrderExecutor {
     const targets = instrumentId === undefined ? [...this.deps.instruments.values()] : [this.deps.instruments.get(instrumentId)].filter((i): i is VenueInstrument => i !== undefined);
     await Promise.all(targets.map(async (instrument) => {
       this.counters.cancelAlls++;
-      const orders = await this.deps.rest('cancelAllOrders', () => this.deps.client.cancelAllOrders(instrument.symbol));
+      // Not queued behind the rate limiter's debt from market-data requests (throttle-hooks.ts).
+      const orders = await this.deps.rest('cancelAllOrders', () => asRiskReducing(() => this.deps.client.cancelAllOrders(instrument.symbol)));
       for (const order of orders) this.onVenueOrder(order);
       this.deps.log('warn', `cancelled all ${orders.length} open order(s) on ${instrument.symbol} (${why})`);
     }));

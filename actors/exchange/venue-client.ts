@@ -2,9 +2,12 @@ import ccxt, { type Exchange } from 'ccxt';
 import { ccxtBinanceOptions } from '../venue-sim/ccxt-connection.js';
 import type { Credentials, ExchangeConfig } from './config.js';
 import { lastLookFetch } from './last-look.js';
+import { hookThrottle, type ThrottledClient } from './throttle-hooks.js';
 
 /**
- * The unmodified ccxt.pro client of one venue (a pro class also does REST). Against the
+ * The ccxt.pro client of one venue (a pro class also does REST), unmodified but for two
+ * hooks: the last look at the gate in its fetch (last-look.ts) and, in its rate limiter, idle
+ * credit and a lane for cancel-alls (throttle-hooks.ts). Against the
  * emulator it is pointed there by URL override (docs/binance-spot-emulator.md, section 1);
  * a real venue uses ccxt's own URLs, its testnet with `testnet: true`. Which exchanges are
  * possible at all is settled by the config (config.ts, MARKET_DATA_EXCHANGES).
@@ -19,6 +22,7 @@ export function createVenueClient(config: ExchangeConfig, credentials: Credentia
     const options = ccxtBinanceOptions({ httpUrl: config.emulator.http_url, wsUrl: config.emulator.ws_url }, credentials);
     const client = new Client({ ...options, enableRateLimit: true, options: { ...(options.options as object), createOrder: { quoteOrderQty: false } } });
     client.fetchImplementation = lastLookFetch();
+    hookThrottle(client as unknown as ThrottledClient);
     return client;
   }
   const client = new Client({
@@ -30,6 +34,7 @@ export function createVenueClient(config: ExchangeConfig, credentials: Credentia
   });
   if (config.testnet) client.setSandboxMode(true);
   client.fetchImplementation = lastLookFetch();
+  hookThrottle(client as unknown as ThrottledClient);
   return client;
 }
 

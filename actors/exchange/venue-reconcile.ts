@@ -2,7 +2,8 @@
  * The exchange actor's answer to the order manager's `venue.reconcile` request
  * (actors/order-manager/venue-protocol.ts, docs/order-manager.md): every open order on the
  * venue for this actor's instruments, ours and not ours, and the account's trades since
- * `sinceMs`, each with the client order id of its order, as `venue.snapshot` chunks.
+ * `sinceMs`, each with the client order id of its order, as `venue.snapshot` chunks (the
+ * trades are left out when the request says `openOrdersOnly`: a cancel-all confirmation).
  *
  * Trades carry only the venue's order id, so the client id of a closed order is looked up
  * once per order (fetchOrder). A venue that cannot be read answers with `error` set: the order
@@ -46,6 +47,7 @@ export async function answerReconcile(deps: ReconcileDeps, request: VenueReconci
         if (o.id !== undefined && o.clientOrderId !== undefined) clientIds.set(o.id, o.clientOrderId);
         openOrders.push({ clientOrderId: o.clientOrderId ?? '', venueOrderId: numericVenueId(o.id), instrument: instrument.instrument, side: sideOf(o.side), qty: o.amount ?? 0, cumQty: o.filled ?? 0, price: o.price ?? 0 });
       }
+      if (request.openOrdersOnly === true) continue;
       const trades: Trade[] = await deps.rest('fetchMyTrades', () => deps.client.fetchMyTrades(instrument.symbol, request.sinceMs));
       for (const t of trades) {
         if (t.id === undefined || t.order === undefined || !(t.amount! > 0) || !(t.price! > 0)) continue;

@@ -6,8 +6,10 @@ import { TradingState, TripSource, tradingStateName, type TradingStateChange } f
 import { defineActor, type ActorContext } from '../../src/runtime/actor-definition.js';
 import { tradingStateChangeCodec } from '../../src/runtime/codec/safety.js';
 import { nowUs } from '../../src/runtime/clock.js';
+import { newSendStats, sendWithoutWaiting } from '../../src/runtime/non-blocking-send.js';
 import { TradingGateWriter } from '../../src/runtime/trading-gate.js';
 import { loadLatch, saveLatch, type LatchRecord } from './latch-store.js';
+import { deliver, deliveryStatus, enqueueChange, hasPending, newDeliveries, type Deliveries } from './state-delivery.js';
 import {
   refusal,
   stateOfMode,
@@ -33,6 +35,8 @@ const configSchema = z.strictObject({
    * fills built with reduce-only market orders; the gate lets only those out (docs/kill-switch.md).
    */
   flatten_on_halt: z.boolean().default(false),
+  /** How often a state change a peer's full ring refused is offered again (state-delivery.ts). */
+  delivery_retry_ms: z.number().int().min(1).default(10),
 });
 export type KillSwitchConfig = z.infer<typeof configSchema>;
 
@@ -57,6 +61,8 @@ interface State {
   outsideHaltSeenAt: number | undefined;
   deadMan: { lastBeat: number; lastMoveMs: number };
   change: TradingStateChange;
+  /** State changes owed to each peer whose ring was full (never waited for). */
+  deliveries: Deliveries;
 }
 
 function restore(config: KillSwitchConfig, atMs: number): { context: TradingContext; value: string; startedFrom: string } {
@@ -111,6 +117,7 @@ function publishGate(state: State, value: TradingState, flattenOnHalt: boolean):
   state.ownGateSeq = state.gate.seq();
 }
 
+/** Queues the change for every peer and sends what fits now; never waits on a ring, never throws. */
 function broadcast(state: State, ctx: ActorContext<KillSwitchConfig>, next: TradingState, previous: TradingState, source: TransitionSource, seq: number): void {
   const change = state.change;
   change.state = next;
@@ -118,8 +125,23 @@ function broadcast(state: State, ctx: ActorContext<KillSwitchConfig>, next: Trad
   change.source = wireSource[source];
   change.seq = seq;
   change.tsUs = nowUs();
-  for (const outbox of ctx.outboxes.values()) {
-    if (!outbox.send(tradingStateChangeCodec, change)) ctx.log.error({ peer: outbox.peer }, `could not tell ${outbox.peer} about the trading state change: its ring is full`);
+  enqueueChange(state.deliveries, change);
+  deliverPending(state, ctx);
+}
+
+const scratchStats = newSendStats();
+
+function deliverPending(state: State, ctx: ActorContext<KillSwitchConfig>): void {
+  const outcome = deliver(state.deliveries, (peer, change) => {
+    const outbox = ctx.outboxes.get(peer)!;
+    return sendWithoutWaiting(outbox, tradingStateChangeCodec, change, scratchStats) ? null : (scratchStats.lastError ?? `ring to ${peer} refused the frame`);
+  });
+  for (const peer of outcome.newlyBlocked) {
+    ctx.log.error({ peer }, `could not tell ${peer} about the trading state change (${state.deliveries.get(peer)!.lastError}); the gate word already says it, retrying every ${ctx.config.delivery_retry_ms} ms`);
+  }
+  for (const peer of outcome.caughtUp) {
+    const peerDelivery = state.deliveries.get(peer)!;
+    ctx.log.warn({ peer, failedAttempts: peerDelivery.failedAttempts }, `${peer} has every trading state change again (after ${peerDelivery.failedAttempts} refused attempt(s) so far)`);
   }
 }
 
@@ -138,6 +160,7 @@ function status(state: State, ctx: ActorContext<KillSwitchConfig>) {
     leaseUntilMs: state.gate.leaseUntilMs(),
     startedFrom: state.startedFrom,
     stateFile: ctx.config.state_file,
+    delivery: deliveryStatus(state.deliveries),
   };
 }
 
@@ -170,6 +193,7 @@ export default defineActor<KillSwitchConfig, State>({
       outsideHaltSeenAt: undefined,
       deadMan: { lastBeat: gate.supervisorHeartbeat(), lastMoveMs: Date.now() },
       change: tradingStateChangeCodec.create(),
+      deliveries: newDeliveries(ctx.outboxes.keys()),
     };
     gate.renewLease(config.lease_ms);
     publishGate(state, stateValueOf(machine.getSnapshot()), config.flatten_on_halt);
@@ -190,6 +214,12 @@ export default defineActor<KillSwitchConfig, State>({
     ctx.log.warn({ peer: frame.peer, kind: decoded.kind }, `ignored a ${decoded.kind} frame from ${frame.peer}: the kill switch only acts on RiskPanic`);
   },
   timers: {
+    delivery: {
+      everyMs: (config) => config.delivery_retry_ms,
+      run(state, ctx) {
+        if (hasPending(state.deliveries)) deliverPending(state, ctx);
+      },
+    },
     lease: {
       everyMs: (config) => config.lease_renew_ms,
       run(state, ctx) {
@@ -243,7 +273,7 @@ export default defineActor<KillSwitchConfig, State>({
   },
   describe(state) {
     const snapshot = state.machine.getSnapshot();
-    return { state: String(snapshot.value), last: snapshot.context.last ?? null, startedFrom: state.startedFrom };
+    return { state: String(snapshot.value), last: snapshot.context.last ?? null, startedFrom: state.startedFrom, delivery: deliveryStatus(state.deliveries) };
   },
   stop(state) {
     state.machine.stop();

@@ -15,7 +15,7 @@ import { executionReportCodec, fillCodec } from '../../src/runtime/codec/executi
 import { orderCommandCodec } from '../../src/runtime/codec/orders.js';
 import { nowUs } from '../../src/runtime/clock.js';
 import {
-  onConfirmationSnapshot, startCancelAll, summary as cancelAllSummary, venuesToConfirm, venuesToResend,
+  markRequested, onConfirmationSnapshot, startCancelAll, startNextRound, summary as cancelAllSummary, venuesToConfirm,
   type CancelAllProgress, type CancelAllTrigger,
 } from './cancel-all-progress.js';
 import { FLATTEN_STRATEGY_ID, clientOrderId, orderIdFor, parseClientOrderId } from './client-order-id.js';
@@ -499,10 +499,12 @@ function beginCancelAll(state: State, ctx: Ctx, trigger: CancelAllTrigger, seq: 
   return progress;
 }
 
-function requestSnapshot(state: State, ctx: Ctx, venue: number, purpose: SnapshotRequest['purpose']): string | null {
+function requestSnapshot(state: State, ctx: Ctx, venue: number, purpose: SnapshotRequest['purpose']): string {
   const outbox = state.venuePeers.get(venue)!;
   const requestId = `${state.incarnation}-${++state.requestSeq}`;
   const request: VenueReconcileRequest = { type: VENUE_RECONCILE, requestId, sinceMs: Math.max(0, Date.now() - ctx.config.reconcile_lookback_ms) };
+  // A cancel-all is confirmed by open orders alone: the account's trade history would only slow the answer.
+  if (purpose === 'cancel-all') request.openOrdersOnly = true;
   state.requests.set(requestId, { venue, purpose, nextChunk: 0, openOrders: [], fills: [] });
   // Sent or not (full ring), the request times out and is asked again.
   sendControl(state, ctx, outbox, request, `${purpose} request`);
@@ -512,10 +514,11 @@ function requestSnapshot(state: State, ctx: Ctx, venue: number, purpose: Snapsho
 function progressCancelAll(state: State, ctx: Ctx): void {
   const p = state.cancelAll;
   if (!p || p.doneAtMs !== null) return;
-  for (const venue of venuesToConfirm(p, Date.now())) {
-    const v = p.venues.get(venue)!;
-    v.requestId = requestSnapshot(state, ctx, venue, 'cancel-all');
-    v.state = 'requested';
+  const now = Date.now();
+  for (const venue of venuesToConfirm(p, now, ctx.config.reconcile_timeout_ms)) {
+    const unanswered = p.venues.get(venue)!.requestId;
+    if (unanswered !== null) state.requests.delete(unanswered);
+    markRequested(p, venue, requestSnapshot(state, ctx, venue, 'cancel-all'), now);
   }
 }
 
@@ -819,16 +822,13 @@ function tick(state: State, ctx: Ctx): void {
   if (state.held.length > 0) releaseHeld(state, ctx);
   const p = state.cancelAll;
   if (p && p.doneAtMs === null) {
-    const resend = venuesToResend(p, now, ctx.config.cancel_all_retry_ms);
+    const resend = startNextRound(p, now, ctx.config.cancel_all_retry_ms);
     if (resend.length > 0) {
-      p.lastSentMs = now;
-      p.rounds++;
       for (const venue of resend) sendCommand(state, ctx, OrderAction.CANCEL_ALL, null, venue);
       for (const id of p.awaiting) {
         const m = state.store.get(id);
         if (m && m.inflight === null && m.retry === null) sendQuery(state, ctx, m, 'cancel', 1);
       }
-      for (const v of p.venues.values()) if (v.state === 'requested') v.state = 'retry-pending';
     }
     progressCancelAll(state, ctx);
   }

@@ -4,7 +4,7 @@
  * the exchange actor builds snapshots with `snapshotChunks`, the order manager validates
  * them with `parseVenueSnapshot`.
  *
- * order manager --{type:'venue.reconcile', requestId, sinceMs}--> exchange
+ * order manager --{type:'venue.reconcile', requestId, sinceMs, openOrdersOnly?}--> exchange
  * exchange --{type:'venue.snapshot', requestId, venue, chunk, final, openOrders, fills, error?}--> order manager
  *
  * A snapshot may span several frames (a control frame holds at most CONTROL_MAX_BYTES of
@@ -25,6 +25,8 @@ export interface VenueReconcileRequest {
   requestId: string;
   /** Fills executed at or after this time (venue clock, ms since epoch). */
   sinceMs: number;
+  /** Open orders only, no fills (a cancel-all confirmation); absent means false. */
+  openOrdersOnly?: boolean;
 }
 
 export interface VenueSnapshotFill extends VenueFill {
@@ -87,6 +89,7 @@ const requestSchema = z.strictObject({
   type: z.literal(VENUE_RECONCILE),
   requestId: z.string().min(1).max(200),
   sinceMs: z.number().finite().min(0),
+  openOrdersOnly: z.boolean().optional(),
 });
 
 function issues(what: string, error: z.ZodError): string {

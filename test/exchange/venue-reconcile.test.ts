@@ -90,5 +90,12 @@ describe('exchange actor: venue.reconcile', () => {
     await om.invoke('send', { peer: 'exchange', kind: 'Control', message: { type: 'venue.reconcile', requestId: 'r2', sinceMs: Date.now() + 60_000 } });
     const again = await waitFor('the second answer', () => om.invoke('received', {}) as Promise<{ kind: string; message: Record<string, any> }[]>, (x) => x.some((r) => r.kind === 'Control' && r.message.requestId === 'r2'));
     expect(again.find((r) => r.message.requestId === 'r2')!.message.fills).toEqual([]);
+
+    // A cancel-all confirmation asks for open orders only: the same open orders, no trades read.
+    await om.invoke('send', { peer: 'exchange', kind: 'Control', message: { type: 'venue.reconcile', requestId: 'r3', sinceMs: 0, openOrdersOnly: true } });
+    const third = await waitFor('the open-orders-only answer', () => om.invoke('received', {}) as Promise<{ kind: string; message: Record<string, any> }[]>, (x) => x.some((r) => r.kind === 'Control' && r.message.requestId === 'r3'));
+    const openOnly = third.find((r) => r.message.requestId === 'r3')!.message;
+    expect(openOnly.openOrders.map((o: { clientOrderId: string }) => o.clientOrderId).sort()).toEqual(['bot4-3-1', 'web_manual_1']);
+    expect(openOnly.fills).toEqual([]);
   });
 });

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TradingState } from '../../src/domain/messages.js';
+import { TradingState, TripSource } from '../../src/domain/messages.js';
+import { tradingStateChangeCodec } from '../../src/runtime/codec/safety.js';
+import { RingWriter } from '../../src/runtime/ring.js';
 import { startActor, type ActorHandle, type ActorSpec } from '../../src/runtime/actor-handle.js';
 import { TradingGate, beatSupervisor, createTradingGate, forceHalt } from '../../src/runtime/trading-gate.js';
 import { buildWiring, type ActorWiring } from '../../src/runtime/wiring.js';
@@ -15,11 +17,11 @@ afterEach(async () => {
   await Promise.all(handles.splice(0).map((h) => h.kill()));
 });
 
-function system(stateFile: string, extra: Record<string, unknown> = {}) {
+function system(stateFile: string, extra: Record<string, unknown> = {}, listenerEdge: { ringBytes: number; fullPolicy: 'fail' | 'block' } = { ringBytes: 1 << 14, fullPolicy: 'fail' }) {
   const gate = createTradingGate();
   const wiring = buildWiring(
     [
-      { name: 'kill-switch', path: 'root/safety/kill-switch', sends: ['listener'], ringBytes: 1 << 14, fullPolicy: 'fail' },
+      { name: 'kill-switch', path: 'root/safety/kill-switch', sends: ['listener'], ...listenerEdge },
       { name: 'listener', path: 'root/listener', sends: [], ringBytes: 4096, fullPolicy: 'fail' },
       { name: 'risk', path: 'root/safety/risk', sends: ['kill-switch'], ringBytes: 4096, fullPolicy: 'fail' },
     ],
@@ -129,6 +131,38 @@ describe('kill-switch actor', () => {
     const status = (await ks.invoke('status', {})) as { last: { source: string; reason: string } };
     expect(status.last.source).toBe('dead-man');
     expect(status.last.reason).toMatch(/heartbeat has not moved for \d+ ms \(limit 300 ms\)/);
+  });
+
+  it("never blocks or throws on a peer's full ring (block policy): the change is retried, counted and delivered once there is room", async () => {
+    const s = system(tempStateFile(), {}, { ringBytes: 256, fullPolicy: 'block' });
+    // Fill the listener's ring before anyone drains it (the kill switch's writer takes over its position).
+    const filler = new RingWriter(s.wiring.get('kill-switch')!.outbound[0]!.ring, { policy: 'drop-newest' });
+    const stale = { state: TradingState.PAUSED, previous: TradingState.PAUSED, source: TripSource.ADMIN, seq: 0, tsUs: 0 };
+    while (filler.depthBytes() + 64 <= filler.capacityBytes) {
+      const offset = filler.reserve(tradingStateChangeCodec.size(stale));
+      if (offset < 0) break;
+      tradingStateChangeCodec.encode(filler.view, offset, stale);
+      filler.publish(tradingStateChangeCodec.type, tradingStateChangeCodec.version);
+    }
+    // init's own broadcast meets the full ring: the actor still starts (no crash loop).
+    const ks = await start(s.spec, s.wiring.get('kill-switch')!);
+    const trip = await ks.invoke('trip', { reason: 'listener ring full' });
+    expect(trip).toMatchObject({ state: 'HALTED' });
+    expect(s.reader.read()).toBe(TradingState.HALTED);
+    type Delivery = { pending: number; pendingSeqs: number[]; delivered: number; failedAttempts: number; lastError: string | null };
+    const delivery = async () => ((await ks.invoke('status', {})) as { delivery: Record<string, Delivery> }).delivery.listener!;
+    // Retried on the timer: the refusals keep being counted while the ring stays full.
+    await waitFor(async () => (await delivery()).failedAttempts >= 3);
+    expect(await delivery()).toMatchObject({ pending: 2, pendingSeqs: [0, 1], delivered: 0, lastError: expect.stringMatching(/ring to listener full/) });
+
+    const listener = await start({ path: 'root/listener', name: 'listener', kind: 'frame-recorder', moduleUrl: fixture('frame-recorder'), config: {} }, s.wiring.get('listener')!);
+    await waitFor(async () => (await delivery()).pending === 0);
+    expect(await delivery()).toMatchObject({ delivered: 2, lastError: null });
+    const received = (await listener.invoke('received', {})) as { message: { state: number; seq: number } }[];
+    expect(received.filter((r) => r.message.seq > 0 || r.message.state === TradingState.ACTIVE).map((r) => r.message)).toMatchObject([
+      { state: TradingState.ACTIVE, seq: 0 },
+      { state: TradingState.HALTED, seq: 1 },
+    ]);
   });
 
   it('refuses a bad config naming the field', async () => {

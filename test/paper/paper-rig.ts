@@ -170,7 +170,7 @@ export class PaperRig {
   }
 }
 
-function waitForBanner(proc: ChildProcess, stderr: () => string): Promise<void> {
+export function waitForBanner(proc: ChildProcess, stderr: () => string): Promise<void> {
   let out = '';
   proc.stdout!.setEncoding('utf8');
   return new Promise((resolve, reject) => {

@@ -41,6 +41,7 @@ export default defineActor<VenueOptions, { venue: RunningVenue }>({
     wsUrl: state.venue.wsUrl,
     connections: { market: state.venue.connectionCount('market'), user: state.venue.connectionCount('user') },
     faults: state.venue.faults.snapshot(),
+    stateDir: state.venue.state?.dir ?? null,
   }),
   async stop(state) {
     await state.venue.close();

@@ -149,7 +149,7 @@ export async function startVenueEmulator(input: VenueOptions = {}): Promise<Runn
   } catch (error) {
     venue.stop();
     marketHub.close();
-    persisted?.store.close();
+    persisted?.close();
     throw error;
   }
   const schedule = startFaultSchedule(faults, options.faults);
@@ -184,7 +184,7 @@ export async function startVenueEmulator(input: VenueOptions = {}): Promise<Runn
           server.close(() => resolve());
           server.closeAllConnections();
         });
-        persisted?.store.close();
+        persisted?.close();
       })();
       return closing;
     },

@@ -170,11 +170,12 @@ export class PaperRig {
   }
 }
 
-export function waitForBanner(proc: ChildProcess, stderr: () => string): Promise<void> {
+/** Waits for `bot4 start`'s banner; a first start that creates the embedded database may need more than the default on a loaded machine. */
+export function waitForBanner(proc: ChildProcess, stderr: () => string, timeoutMs = 60_000): Promise<void> {
   let out = '';
   proc.stdout!.setEncoding('utf8');
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 60 s; stdout:\n${out}\nstderr:\n${stderr()}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`no banner within ${timeoutMs / 1000} s; stdout:\n${out}\nstderr:\n${stderr()}`)), timeoutMs);
     proc.stdout!.on('data', (chunk: string) => {
       out += chunk;
       if (out.includes('bot4 started')) {

@@ -152,16 +152,22 @@ export class VenueStateStore {
     if (this.fd < 0) throw new Error('venue state store is closed');
     if (this.failure) throw new Error(`venue state ${this.dir}: a journal write failed earlier (${this.failure}); restart the venue to continue from what was recorded`);
     if (change.seq !== this.seq + 1) throw new RangeError(`venue state: change ${change.seq} does not follow ${this.seq}`);
-    const line = `${JSON.stringify(change)}\n`;
+    const line = Buffer.from(`${JSON.stringify(change)}\n`);
+    let written: number;
     try {
-      writeSync(this.fd, line);
+      written = writeSync(this.fd, line);
     } catch (error) {
       // Memory is now ahead of the file: refuse every later change rather than record around a hole.
       this.failure = (error as Error).message;
       throw error;
     }
+    if (written !== line.length) {
+      // a short write (disk full) leaves a line without its newline, which the next start drops
+      this.failure = `short write: ${written} of ${line.length} bytes`;
+      throw new Error(`venue state ${this.dir}: journal ${this.failure}`);
+    }
     this.seq = change.seq;
-    this.journalBytes += Buffer.byteLength(line);
+    this.journalBytes += line.length;
     if (this.journalBytes > Math.max(MIN_COMPACT_BYTES, this.snapshotBytes)) this.compact();
   }
 

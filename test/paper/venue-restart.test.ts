@@ -145,7 +145,8 @@ beforeAll(async () => {
     // Quotes near the mid (as in config/default.yaml), so resting quotes keep filling after each
     // restart: the new fills the test waits for. (Flatten on halt stays off: with it on, this
     // test's runs found both sides flat after the SIGTERM restart, so nothing was left to compare.)
-    marketMakerParams: { gamma: 0.004, requoteThresholdTicks: 400 },
+    // A wider inventory limit keeps both sides quoting while the arbitrage holds its positions.
+    marketMakerParams: { gamma: 0.004, requoteThresholdTicks: 400, maxInventory: 0.02 },
   });
   const file = join(dir, 'paper.yaml');
   writeFileSync(file, yaml);
@@ -174,7 +175,7 @@ describe('a restart of the paper tree with its venues inside keeps the bot\'s po
       }
       // New fills on the restarted venues (trade ids above every id before the stop) are booked: positions still equal.
       const newer = await bot.until(`after ${signal}: a new fill on a venue, booked by the bot`, () => bot.compare(),
-        (c) => c.equal && c.venues.some((view, v) => SYMBOLS.some(({ symbol }) => view.maxTradeId[symbol]! > after.venues[v]!.maxTradeId[symbol]!)), 150_000);
+        (c) => c.equal && c.venues.some((view, v) => SYMBOLS.some(({ symbol }) => view.maxTradeId[symbol]! > after.venues[v]!.maxTradeId[symbol]!)), 240_000);
       expect(newer.bot.some((net) => Object.values(net).some((q) => q !== 0))).toBe(true);
       previous = newer;
     }

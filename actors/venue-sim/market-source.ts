@@ -53,13 +53,6 @@ export interface DepthSnapshot {
   asks: [string, string][];
 }
 
-export interface MarketContinuity {
-  readonly walk: number;
-  readonly noise: number;
-  readonly nextTradeId: number;
-  readonly lastUpdateId: number;
-}
-
 /**
  * Where one symbol's market comes from (simulated or replayed). It owns the public order
  * book that depth diffs describe, and exposes that book's liquidity to the matching engine.
@@ -71,14 +64,6 @@ export interface MarketSource {
   depthSnapshot(limit: number): DepthSnapshot;
   bestBid(): Level | undefined;
   bestAsk(): Level | undefined;
-  /**
-   * What a restarted venue needs to go on with this market where it was (the simulated mid,
-   * the public trade and depth update ids). Absent for a market that cannot go on: a replay
-   * plays its files from the start.
-   */
-  continuity?(): MarketContinuity;
-  /** Goes on from a saved continuity, before start(). */
-  resume?(saved: MarketContinuity): void;
   /** Starts emitting events; resolves once the book is ready to be served. */
   start(sink: (event: MarketEvent) => void): Promise<void>;
   stop(): void;

@@ -23,12 +23,6 @@ export interface PriceProcessParams {
   readonly basisBps: number;
 }
 
-/** Where the process is: all a restarted venue needs to go on from the same mid. */
-export interface PricePosition {
-  readonly walk: number;
-  readonly noise: number;
-}
-
 export class MidPriceProcess {
   private walk = 0;
   private noise = 0;
@@ -41,16 +35,6 @@ export class MidPriceProcess {
 
   get mid(): number {
     return this.params.startPrice * Math.exp(this.walk + this.noise) * (1 + this.params.basisBps / 10_000);
-  }
-
-  position(): PricePosition {
-    return { walk: this.walk, noise: this.noise };
-  }
-
-  /** Continues from a saved position (the random streams go on from their seeds). */
-  resume(position: PricePosition): void {
-    this.walk = position.walk;
-    this.noise = position.noise;
   }
 
   step(): number {

@@ -2,7 +2,7 @@ import { seededRandom, type Random } from '../../src/domain/random.js';
 import { UNIT, decimal, floorToStep, formatDecimal, maxBig, minBig } from './decimal.js';
 import { DepthBook, type BookSide, type Level } from './depth-book.js';
 import type { MarketLiquidity } from './matching-engine.js';
-import type { DepthSnapshot, MarketContinuity, MarketEvent, MarketSource } from './market-source.js';
+import type { DepthSnapshot, MarketEvent, MarketSource } from './market-source.js';
 import { MidPriceProcess, symbolSeed, type PriceProcessParams } from './price-process.js';
 import type { SymbolSpec } from './symbols.js';
 
@@ -116,20 +116,6 @@ export class SimulatedMarket implements MarketSource {
       bids: this.published.bids.top(limit).map(levelText),
       asks: this.published.asks.top(limit).map(levelText),
     };
-  }
-
-  continuity(): MarketContinuity {
-    return { ...this.process.position(), nextTradeId: this.nextTradeId, lastUpdateId: this.published.lastUpdateId };
-  }
-
-  resume(saved: MarketContinuity): void {
-    this.process.resume(saved);
-    this.lastMid = this.process.mid;
-    this.nextTradeId = saved.nextTradeId;
-    // update ids never go back: a client that synced before the restart sees a newer book
-    this.published.lastUpdateId = Math.max(this.published.lastUpdateId, saved.lastUpdateId);
-    this.rebuild(this.lastMid);
-    this.publishDepth();
   }
 
   bestBid(): Level | undefined {

@@ -3,10 +3,7 @@
  * - `state.json`, a snapshot of the whole state (venue-state.ts), replaced atomically
  *   (temp file, fsync, rename); and
  * - `journal.jsonl`, one line per engine operation since that snapshot, appended with a
- *   synchronous write before the operation is answered or streamed to anyone;
- * - `market.json`, where each simulated market's mid and public ids were, saved every
- *   MARKET_SAVE_MS and at close, so a restarted market goes on near its old price rather than
- *   jumping back to `startPrice` under the positions the accounts hold.
+ *   synchronous write before the operation is answered or streamed to anyone.
  *
  * Why both: rewriting the whole state on every order is too slow at high rates, while a line
  * per operation is a few microseconds. A write() that has returned is in the kernel, so a
@@ -28,15 +25,11 @@ import { closeSync, existsSync, fsyncSync, ftruncateSync, mkdirSync, openSync, r
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../src/runtime/atomic-file.js';
 import type { Venue } from './venue.js';
-import type { MarketContinuity } from './market-source.js';
-import { applyChange, changeOf, emptyVenueState, marketsSchema, stateProblems, venueChangeSchema, venueStateSchema, type VenueChange, type VenueState } from './venue-state.js';
+import { applyChange, changeOf, emptyVenueState, stateProblems, venueChangeSchema, venueStateSchema, type VenueChange, type VenueState } from './venue-state.js';
 
 export const SNAPSHOT_FILE = 'state.json';
 export const JOURNAL_FILE = 'journal.jsonl';
-export const MARKET_FILE = 'market.json';
 const MIN_COMPACT_BYTES = 1024 * 1024;
-/** How often the simulated markets' positions are saved: after a kill the mid goes on from at most this long ago. */
-export const MARKET_SAVE_MS = 5000;
 
 export class VenueStateError extends Error {
   constructor(readonly file: string, detail: string) {
@@ -52,8 +45,6 @@ export interface LoadedVenueState {
   /** Bytes of the journal that hold complete lines (a torn tail is cut off before appending). */
   readonly journalBytes: number;
   readonly snapshotBytes: number;
-  /** symbol -> where its simulated market was; undefined when none was saved. */
-  readonly markets: Readonly<Record<string, MarketContinuity>> | undefined;
   /** What loading noticed and repaired, for the log. */
   readonly notes: readonly string[];
 }
@@ -106,15 +97,7 @@ export function loadVenueState(dir: string): LoadedVenueState {
     }
     if (replayed > 0) notes.push(`${journalFile}: replayed ${replayed} change(s) after the snapshot`);
   }
-  const marketFile = join(dir, MARKET_FILE);
-  let markets: Record<string, MarketContinuity> | undefined;
-  if (existsSync(marketFile)) {
-    const value = parseJson(marketFile, readFileSync(marketFile, 'utf8'), '');
-    const problems = stateProblems(marketsSchema, value);
-    if (problems.length > 0) throw new VenueStateError(marketFile, `not the markets' saved positions: ${problems.slice(0, 5).join('; ')}`);
-    markets = value as Record<string, MarketContinuity>;
-  }
-  return { dir, state, journalBytes, snapshotBytes, markets, notes };
+  return { dir, state, journalBytes, snapshotBytes, notes };
 }
 
 /** Appends changes to the journal and compacts it into the snapshot; see the file's comment. */
@@ -197,7 +180,7 @@ export interface PersistedVenue {
   readonly restored: boolean;
   readonly notes: readonly string[];
   readonly store: VenueStateStore;
-  /** Saves the markets' positions and a last snapshot, and stops saving. */
+  /** Writes a last snapshot and closes the journal. */
   close(): void;
 }
 
@@ -216,37 +199,18 @@ export function persistVenue(venue: Venue, dir: string): PersistedVenue {
       throw error;
     }
   }
-  const notes = [...loaded.notes];
-  for (const [symbol, saved] of Object.entries(loaded.markets ?? {})) {
-    const source = venue.source(symbol);
-    if (source?.resume) source.resume(saved);
-    else notes.push(`${join(dir, MARKET_FILE)}: ${symbol}'s market cannot go on from its saved position (no simulated market for it now); it starts afresh`);
-  }
   const store = new VenueStateStore(loaded, (seq) => venue.capture(seq));
   venue.engine.setCommitHook((commit) => store.append(changeOf(store.nextSeq, commit, venue.ledger)));
 
-  const marketFile = join(dir, MARKET_FILE);
-  const saveMarkets = (): void => {
-    const markets: Record<string, MarketContinuity> = {};
-    for (const spec of venue.symbols) {
-      const position = venue.source(spec.symbol)?.continuity?.();
-      if (position) markets[spec.symbol] = position;
-    }
-    if (Object.keys(markets).length > 0) writeFileAtomic(marketFile, JSON.stringify(markets));
-  };
-  const timer = setInterval(saveMarkets, MARKET_SAVE_MS);
-  timer.unref();
   let closed = false;
   return {
     dir,
-    restored: loaded.state !== undefined || loaded.markets !== undefined,
-    notes,
+    restored: loaded.state !== undefined,
+    notes: loaded.notes,
     store,
     close() {
       if (closed) return;
       closed = true;
-      clearInterval(timer);
-      saveMarkets();
       store.close();
     },
   };

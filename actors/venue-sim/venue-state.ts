@@ -94,22 +94,14 @@ export const venueChangeSchema = z.strictObject({
   fills: z.array(fillSchema),
 });
 
-/** symbol -> where its simulated market was (market-source.ts, MarketContinuity); kept apart, in market.json. */
-export const marketsSchema = z.record(symbol, z.strictObject({
-  walk: z.number(),
-  noise: z.number(),
-  nextTradeId: id,
-  lastUpdateId: z.number().int().min(0),
-}));
-
 export type OrderState = z.infer<typeof orderSchema>;
 export type FillState = z.infer<typeof fillSchema>;
 export type AccountState = z.infer<typeof accountSchema>;
 export type VenueState = z.infer<typeof venueStateSchema>;
 export type VenueChange = z.infer<typeof venueChangeSchema>;
 
-/** The problems of a value that should be a VenueState, VenueChange or saved markets, each naming its field; empty when it is one. */
-export function stateProblems(schema: typeof venueStateSchema | typeof venueChangeSchema | typeof marketsSchema, value: unknown): string[] {
+/** The problems of a value that should be a VenueState / VenueChange, each naming its field; empty when it is one. */
+export function stateProblems(schema: typeof venueStateSchema | typeof venueChangeSchema, value: unknown): string[] {
   const parsed = schema.safeParse(value);
   return parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || '(top level)'}: ${issue.message}`);
 }

@@ -12,8 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decimal as d } from '../../actors/venue-sim/decimal.js';
 import { FaultController } from '../../actors/venue-sim/faults.js';
 import type { NewOrder } from '../../actors/venue-sim/matching-engine.js';
-import { JOURNAL_FILE, MARKET_FILE, SNAPSHOT_FILE, VenueStateError, loadVenueState, persistVenue, type PersistedVenue } from '../../actors/venue-sim/state-store.js';
-import { SimulatedMarket, type SimulatedMarketConfig } from '../../actors/venue-sim/simulated-market.js';
+import { JOURNAL_FILE, SNAPSHOT_FILE, VenueStateError, loadVenueState, persistVenue, type PersistedVenue } from '../../actors/venue-sim/state-store.js';
 import { DEFAULT_SYMBOLS, symbolSpecFrom } from '../../actors/venue-sim/symbols.js';
 import { Venue } from '../../actors/venue-sim/venue.js';
 import { applyChange, emptyVenueState, type VenueChange, type VenueState } from '../../actors/venue-sim/venue-state.js';
@@ -171,39 +170,6 @@ describe('venue state across restarts', () => {
     const second = newVenue();
     persist(second);
     expect(picture(second)).toEqual(picture(venue));
-  });
-});
-
-describe('the simulated market across restarts', () => {
-  const config: SimulatedMarketConfig = {
-    seed: 3, stepMs: 100, stepVolatility: 0.002, meanReversion: 0.05, noiseVolatility: 0.0005, basisBps: 0, levelsPerSide: 5,
-    tradesPerStep: 2, refreshProbability: 0.3, symbols: { BTCUSDT: { startPrice: '60000', levelQty: '0.5', tradeQty: '0.02', levelSpacingTicks: 50 } },
-  };
-  const marketVenue = (): { venue: Venue; market: SimulatedMarket } => {
-    const market = new SimulatedMarket(SYMBOLS[0]!, config);
-    const venue = new Venue({ symbols: SYMBOLS, accounts: ACCOUNTS, fees: { maker: 0n, taker: 0n }, faults: new FaultController({}), sources: new Map([['BTCUSDT', market]]) });
-    return { venue, market };
-  };
-
-  it('goes on from its mid and public ids instead of jumping back to the start price', () => {
-    const first = marketVenue();
-    const persisted = persist(first.venue);
-    let lastTradeId = 0;
-    for (let step = 0; step < 300; step++) {
-      for (const event of first.market.step()) if (event.kind === 'trade') lastTradeId = event.payload.t;
-    }
-    expect(Math.abs(first.market.mid - 60000)).toBeGreaterThan(60); // the walk has moved away from the start
-    persisted.close();
-
-    const second = marketVenue();
-    persist(second.venue);
-    expect(second.market.mid).toBe(first.market.mid);
-    expect(second.market.depthSnapshot(1).lastUpdateId).toBeGreaterThanOrEqual(first.market.depthSnapshot(1).lastUpdateId);
-    const trades = Array.from({ length: 20 }, () => second.market.step()).flat().filter((e) => e.kind === 'trade');
-    expect(trades[0]!.kind === 'trade' && trades[0]!.payload.t).toBe(lastTradeId + 1);
-
-    writeFileSync(join(dir, MARKET_FILE), '{"BTCUSDT":{"walk":"far"}}');
-    expect(() => persistVenue(marketVenue().venue, dir)).toThrow(`${join(dir, MARKET_FILE)}: not the markets' saved positions: BTCUSDT.walk`);
   });
 });
 

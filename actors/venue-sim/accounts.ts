@@ -22,6 +22,19 @@ export interface AssetBalance {
 
 export class LedgerInvariantError extends Error {}
 
+/** One account's balances as saved across restarts. */
+export interface SavedAccount {
+  readonly updateTime: number;
+  readonly balances: ReadonlyMap<string, Readonly<AssetBalance>>;
+}
+
+/** The ledger as saved across restarts: balances by account name, and the fee and outside-market totals. */
+export interface LedgerState {
+  readonly accounts: ReadonlyMap<string, SavedAccount>;
+  readonly fees: ReadonlyMap<string, bigint>;
+  readonly external: ReadonlyMap<string, bigint>;
+}
+
 class Account {
   readonly balances = new Map<string, AssetBalance>();
   updateTime = 0;
@@ -55,6 +68,36 @@ export class Ledger {
       this.byName.set(setup.name, account);
       this.byApiKey.set(setup.apiKey, account);
     }
+  }
+
+  state(): LedgerState {
+    const accounts = new Map<string, SavedAccount>();
+    for (const account of this.byName.values()) {
+      accounts.set(account.name, { updateTime: account.updateTime, balances: new Map([...account.balances].map(([asset, entry]) => [asset, { ...entry }])) });
+    }
+    return { accounts, fees: new Map(this.feeTotals), external: new Map(this.externalTotals) };
+  }
+
+  /**
+   * Replaces the starting balances with saved ones. An account of the options that the saved
+   * state lacks keeps its starting balances (it was added since); a saved account the options
+   * no longer have is refused, since its orders and trades would have no owner.
+   */
+  restore(state: LedgerState): void {
+    for (const [name, saved] of state.accounts) {
+      const account = this.byName.get(name);
+      if (!account) throw new RangeError(`account '${name}' is in the saved state but not in the venue's options (accounts: ${[...this.byName.keys()].join(', ')})`);
+      account.balances.clear();
+      for (const [asset, entry] of saved.balances) {
+        if (entry.free < 0n || entry.locked < 0n) throw new RangeError(`account '${name}': saved balance of ${asset} is negative`);
+        account.balances.set(asset, { free: entry.free, locked: entry.locked });
+      }
+      account.updateTime = saved.updateTime;
+    }
+    this.feeTotals.clear();
+    for (const [asset, amount] of state.fees) this.feeTotals.set(asset, amount);
+    this.externalTotals.clear();
+    for (const [asset, amount] of state.external) this.externalTotals.set(asset, amount);
   }
 
   /** The account owning an API key, with its secret, or undefined for an unknown key. */

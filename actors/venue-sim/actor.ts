@@ -18,7 +18,9 @@ export default defineActor<VenueOptions, { venue: RunningVenue }>({
   },
   async init(ctx) {
     const venue = await startVenueEmulator(ctx.config);
-    ctx.log.info({ httpUrl: venue.httpUrl, wsUrl: venue.wsUrl }, `venue emulator listening on ${venue.httpUrl}`);
+    ctx.log.info({ httpUrl: venue.httpUrl, wsUrl: venue.wsUrl, state: venue.state }, `venue emulator listening on ${venue.httpUrl}${
+      venue.state ? `, state ${venue.state.restored ? 'restored from' : 'kept in'} ${venue.state.dir}` : ', state in memory only'}`);
+    for (const note of venue.state?.notes ?? []) ctx.log.warn({ stateDir: venue.state?.dir }, note);
     return { venue };
   },
   control: {
@@ -39,6 +41,7 @@ export default defineActor<VenueOptions, { venue: RunningVenue }>({
     wsUrl: state.venue.wsUrl,
     connections: { market: state.venue.connectionCount('market'), user: state.venue.connectionCount('user') },
     faults: state.venue.faults.snapshot(),
+    stateDir: state.venue.state?.dir ?? null,
   }),
   async stop(state) {
     await state.venue.close();

@@ -4,3 +4,4 @@ export { resolveVenueOptions, VenueOptionsError, DEFAULT_API_KEY, DEFAULT_API_SE
 export { FaultController, type FaultSettings, type ConnectionKind } from './faults.js';
 export { ccxtBinanceOptions } from './ccxt-connection.js';
 export { DEFAULT_SYMBOLS, type SymbolConfig } from './symbols.js';
+export { VenueStateError } from './state-store.js';

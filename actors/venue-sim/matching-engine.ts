@@ -86,6 +86,27 @@ export interface MatchingEngineOptions {
   readonly liquidity?: (symbol: string) => MarketLiquidity | undefined;
 }
 
+/** What one operation changed, handed to the commit hook before anyone is told of it. */
+export interface EngineCommit {
+  /** Each order the operation touched, in its state at the end of it. */
+  readonly orders: readonly Readonly<Order>[];
+  /** The trades it made, one per order side (a trade between two users is two fills). */
+  readonly fills: readonly Fill[];
+  /** account -> assets whose balance moved. */
+  readonly touched: ReadonlyMap<string, ReadonlySet<string>>;
+  readonly nextOrderId: number;
+  /** symbol -> next trade id, for the symbols that traded. */
+  readonly nextTradeIds: ReadonlyMap<string, number>;
+}
+
+/** The engine's own state (the ledger keeps the balances): every order, every trade, the next ids. */
+export interface EngineState {
+  readonly nextOrderId: number;
+  readonly nextTradeIds: ReadonlyMap<string, number>;
+  readonly orders: readonly Readonly<Order>[];
+  readonly fills: readonly Fill[];
+}
+
 interface PlannedMatch {
   /** undefined = the market's liquidity. */
   readonly maker: Order | undefined;
@@ -118,6 +139,7 @@ export class MatchingEngine {
   private readonly touched = new Map<string, Set<string>>();
   private nextOrderId = 1;
   private readonly nextTradeId = new Map<string, number>();
+  private commitHook: ((commit: EngineCommit) => void) | undefined;
 
   constructor(private readonly options: MatchingEngineOptions) {
     for (const spec of options.symbols) {
@@ -133,6 +155,58 @@ export class MatchingEngine {
       const index = this.listeners.indexOf(listener);
       if (index >= 0) this.listeners.splice(index, 1);
     };
+  }
+
+  /**
+   * Sets the one function that records each operation's changes (the venue's journal). It runs
+   * before any listener or caller hears of the operation, so nothing is answered that was not
+   * recorded first; if it throws, nobody is told and the error reaches the operation's caller.
+   */
+  setCommitHook(hook: (commit: EngineCommit) => void): void {
+    this.commitHook = hook;
+  }
+
+  state(): EngineState {
+    return {
+      nextOrderId: this.nextOrderId,
+      nextTradeIds: new Map(this.nextTradeId),
+      orders: [...this.orders.values()].map((order) => ({ ...order })),
+      fills: [...this.trades.values()].flat(),
+    };
+  }
+
+  /**
+   * Loads a saved state into an engine that has seen nothing yet (the ledger is restored
+   * apart): orders, their resting places in the books, trades and next ids. Throws a
+   * RangeError naming what does not fit this venue (an unknown symbol, ids that go back).
+   */
+  restore(state: EngineState): void {
+    if (this.orders.size > 0 || this.trades.size > 0) throw new RangeError('restore: the matching engine has already traded');
+    for (const order of state.orders) {
+      if (!this.specs.has(order.symbol)) throw new RangeError(`order ${order.orderId}: symbol ${order.symbol} is not one of the venue's symbols`);
+      if (order.orderId >= state.nextOrderId) throw new RangeError(`order ${order.orderId}: not below the next order id ${state.nextOrderId}`);
+    }
+    for (const fill of state.fills) {
+      if (!this.specs.has(fill.symbol)) throw new RangeError(`trade ${fill.tradeId}: symbol ${fill.symbol} is not one of the venue's symbols`);
+      const next = state.nextTradeIds.get(fill.symbol) ?? 1;
+      if (fill.tradeId >= next) throw new RangeError(`trade ${fill.tradeId} of ${fill.symbol}: not below the next trade id ${next}`);
+    }
+    this.nextOrderId = state.nextOrderId;
+    for (const [symbol, next] of state.nextTradeIds) {
+      if (!this.specs.has(symbol)) throw new RangeError(`next trade id of ${symbol}: not one of the venue's symbols`);
+      this.nextTradeId.set(symbol, next);
+    }
+    for (const saved of [...state.orders].sort((a, b) => a.sequence - b.sequence)) {
+      const order: Order = { ...saved };
+      this.orders.set(order.orderId, order);
+      if (isOpen(order)) this.books.get(order.symbol)?.own(order.side).insert(order);
+    }
+    for (const fill of state.fills) {
+      const key = `${fill.account}\u0000${fill.symbol}`;
+      const list = this.trades.get(key) ?? [];
+      list.push(fill);
+      this.trades.set(key, list);
+    }
   }
 
   spec(symbol: string): SymbolSpec {
@@ -509,10 +583,27 @@ export class MatchingEngine {
   /** Publishes the execution events of one operation in order, then one balance event per account. */
   private flush(): void {
     const events: EngineEvent[] = this.pendingExecutions.splice(0);
+    if (this.commitHook && (events.length > 0 || this.touched.size > 0)) this.commitHook(this.commitOf(events));
     const time = this.options.now();
     for (const [account, assets] of this.touched) events.push({ kind: 'balances', account, assets: [...assets], time });
     this.touched.clear();
     for (const event of events) for (const listener of this.listeners) listener(event);
   }
-}
 
+  private commitOf(events: readonly EngineEvent[]): EngineCommit {
+    const orders = new Map<number, Readonly<Order>>();
+    const fills: Fill[] = [];
+    const nextTradeIds = new Map<string, number>();
+    for (const event of events) {
+      if (event.kind !== 'execution') continue;
+      // the live order, not the event's copy: an order that completes releases its lock after its TRADE event
+      const order = this.orders.get(event.order.orderId);
+      if (order) orders.set(order.orderId, { ...order });
+      if (event.fill) {
+        fills.push(event.fill);
+        nextTradeIds.set(event.fill.symbol, this.nextTradeId.get(event.fill.symbol) ?? 1);
+      }
+    }
+    return { orders: [...orders.values()], fills, touched: this.touched, nextOrderId: this.nextOrderId, nextTradeIds };
+  }
+}

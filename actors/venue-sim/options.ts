@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import type { AccountSetup } from './accounts.js';
 import { decimal, parseDecimal } from './decimal.js';
@@ -92,6 +93,8 @@ export const venueOptionsSchema = z.strictObject({
   market: z.discriminatedUnion('kind', [simulatedSchema, replaySchema, noMarketSchema]).prefault({ kind: 'simulated' }),
   tickerIntervalMs: z.number().int().min(10).default(1000),
   faults: faultSchema.default({}),
+  /** A folder that keeps the accounts, orders, trades and ids across restarts (state-store.ts); relative to the working folder. */
+  stateDir: z.string().min(1, 'must name a folder, e.g. data/venues/venue-sim-a').optional(),
 });
 
 export type VenueOptions = z.input<typeof venueOptionsSchema>;
@@ -123,6 +126,8 @@ export interface ResolvedVenueOptions {
   market: MarketPlan;
   tickerIntervalMs: number;
   faults: FaultSettings;
+  /** Absolute; undefined: the state lives in memory only and a restart starts afresh. */
+  stateDir: string | undefined;
 }
 
 export function resolveVenueOptions(input: VenueOptions = {}): ResolvedVenueOptions {
@@ -183,5 +188,6 @@ export function resolveVenueOptions(input: VenueOptions = {}): ResolvedVenueOpti
     market,
     tickerIntervalMs: options.tickerIntervalMs,
     faults: options.faults,
+    stateDir: options.stateDir === undefined ? undefined : resolve(options.stateDir),
   };
 }

@@ -11,6 +11,7 @@ import { resolveVenueOptions, type VenueOptions } from './options.js';
 import { ReplayMarket } from './replay-market.js';
 import { handleRest } from './rest-routes.js';
 import { SimulatedMarket } from './simulated-market.js';
+import { persistVenue } from './state-store.js';
 import { UserDataHub } from './user-data-stream.js';
 import { Venue } from './venue.js';
 
@@ -28,6 +29,8 @@ export interface RunningVenue {
   readonly venue: Venue;
   /** Resolves when a replayed recording has been played to its end (never for a simulated market). */
   readonly replayFinished: Promise<void> | undefined;
+  /** Where the state is kept across restarts and what loading it noticed; undefined without `stateDir`. */
+  readonly state: { readonly dir: string; readonly restored: boolean; readonly notes: readonly string[] } | undefined;
   connectionCount(kind: ConnectionKind): number;
   /**
    * Calls `listener` as each REST request arrives (before it is read or answered), with
@@ -81,6 +84,7 @@ export async function startVenueEmulator(input: VenueOptions = {}): Promise<Runn
   const faults = new FaultController(options.faults);
   const sources = marketSources(options);
   const venue = new Venue({ symbols: options.symbols, accounts: options.accounts, fees: options.fees, faults, sources });
+  const persisted = options.stateDir === undefined ? undefined : persistVenue(venue, options.stateDir);
   const marketHub = new MarketStreamHub(venue, faults, options.tickerIntervalMs);
   const userHub = new UserDataHub(venue, faults);
   faults.attachConnectionDropper((kind) => (kind !== 'user' ? marketHub.dropAll() : 0) + (kind !== 'market' ? userHub.dropAll() : 0));
@@ -145,6 +149,7 @@ export async function startVenueEmulator(input: VenueOptions = {}): Promise<Runn
   } catch (error) {
     venue.stop();
     marketHub.close();
+    persisted?.close();
     throw error;
   }
   const schedule = startFaultSchedule(faults, options.faults);
@@ -162,6 +167,7 @@ export async function startVenueEmulator(input: VenueOptions = {}): Promise<Runn
     faults,
     venue,
     replayFinished: replay?.finished,
+    state: persisted && { dir: persisted.dir, restored: persisted.restored, notes: persisted.notes },
     connectionCount: (kind) => (kind !== 'user' ? marketHub.connectionCount : 0) + (kind !== 'market' ? userHub.connectionCount : 0),
     onRequest(listener) {
       requestListeners.add(listener);
@@ -178,6 +184,7 @@ export async function startVenueEmulator(input: VenueOptions = {}): Promise<Runn
           server.close(() => resolve());
           server.closeAllConnections();
         });
+        persisted?.close();
       })();
       return closing;
     },

@@ -5,6 +5,7 @@ import type { MarketEvent, MarketSource } from './market-source.js';
 import { MatchingEngine, type FeeRates } from './matching-engine.js';
 import type { SymbolSpec } from './symbols.js';
 import { TickerStats } from './ticker-stats.js';
+import { captureState, engineStateOf, ledgerStateOf, type VenueState } from './venue-state.js';
 
 export interface VenueParts {
   readonly symbols: readonly SymbolSpec[];
@@ -43,6 +44,17 @@ export class Venue {
       liquidity: (symbol) => this.sources.get(symbol)?.liquidity,
     });
     for (const spec of parts.symbols) this.stats.set(spec.symbol, new TickerStats());
+  }
+
+  /** Loads a saved state (state-store.ts) before the venue starts; throws RangeError naming what does not fit the options. */
+  restore(state: VenueState): void {
+    this.ledger.restore(ledgerStateOf(state));
+    this.engine.restore(engineStateOf(state));
+  }
+
+  /** The whole state to save, as of journal line `seq`. */
+  capture(seq: number): VenueState {
+    return captureState(seq, this.engine.state(), this.ledger.state());
   }
 
   /** The venue's clock (shifted by the clock-offset fault). */

@@ -7,7 +7,8 @@ Usage: bot4 <command> [options]
 Commands:
   start [--config FILE]     run the supervisor process (all actors) until SIGINT/SIGTERM
   ctl <subcommand>          talk to a running bot4 over its admin socket (tree, status, kill, …)
-  venue [--port N]          run the local Binance-spot venue emulator (paper trading without internet)
+  venue [--port N]          run the local Binance-spot venue emulator (paper trading without internet);
+                            --state-dir DIR keeps its accounts, orders and trades across restarts
   bench [suite…] [--quick]  latency benchmarks (ring vs postMessage and others); bench/results/latest.json
   db migrate                apply the sql/ migrations to DATABASE_URL or the embedded database; print the report
   audit verify              check the hash-chained audit log; name the first edited or deleted row
@@ -110,6 +111,9 @@ Options:
                         repeat for several files, played in order
   --speed X             replay speed: 1 = recorded pace (default), 10 = ten times, or max
   --symbol SYM          the replayed symbol (default BTCUSDT)
+  --state-dir DIR       keep accounts, orders, trades and ids in DIR across restarts
+                        (created if missing; stateDir in the file); without it a restart
+                        starts afresh. A damaged state file stops the start, naming it
   -h, --help            show this help
 
 Flags win over the file. A bad flag or file value exits with code 2 naming it.

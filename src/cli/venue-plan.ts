@@ -24,6 +24,7 @@ export interface VenueFlags {
   replay?: string[];
   speed?: string;
   symbol?: string;
+  'state-dir'?: string;
 }
 
 /** Environment variables read when the flags do not say otherwise. */
@@ -48,6 +49,7 @@ export interface PlanIo {
   readonly cwd: string;
   readText(path: string): string;
   exists(path: string): boolean;
+  isDirectory(path: string): boolean;
 }
 
 export class VenuePlanError extends Error {
@@ -122,6 +124,18 @@ export function planVenue(flags: VenueFlags, io: PlanIo): VenuePlan {
     else fees[side] = flag;
   }
   if (Object.keys(fees).length > 0) options.fees = { maker: '0.001', taker: '0.001', ...fees };
+
+  // State kept across restarts: --state-dir against the working folder, stateDir in the file against the file's folder.
+  const stateSource = flags['state-dir'] !== undefined ? '--state-dir' : `${file}: stateDir`;
+  if (flags['state-dir'] !== undefined) {
+    if (flags['state-dir'].trim() === '') problems.push('--state-dir must name a folder, e.g. data/venue-state');
+    else options.stateDir = resolve(io.cwd, flags['state-dir']);
+  } else if (typeof options.stateDir === 'string' && options.stateDir !== '') {
+    options.stateDir = resolve(fileDir, options.stateDir);
+  }
+  if (typeof options.stateDir === 'string' && options.stateDir !== '' && io.exists(options.stateDir) && !io.isDirectory(options.stateDir)) {
+    problems.push(`${stateSource} ${options.stateDir}: exists and is not a folder`);
+  }
 
   const accounts = planAccounts(flags, io, options, file, problems);
 

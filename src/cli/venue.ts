@@ -1,5 +1,5 @@
 /** `bot4 venue`: runs the local venue emulator (actors/venue-sim) until SIGINT/SIGTERM. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startVenueEmulator, type RunningVenue } from '../../actors/venue-sim/index.js';
 import { formatDecimal } from '../../actors/venue-sim/decimal.js';
@@ -24,6 +24,7 @@ const OPTIONS = {
   replay: { type: 'string', multiple: true },
   speed: { type: 'string' },
   symbol: { type: 'string' },
+  'state-dir': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -40,7 +41,9 @@ export async function runVenue(argv: readonly string[], out: VenueOutput = proce
   }
   let plan: VenuePlan;
   try {
-    plan = planVenue(values, { env: process.env, cwd: process.cwd(), readText: (path) => readFileSync(path, 'utf8'), exists: existsSync });
+    plan = planVenue(values, { env: process.env, cwd: process.cwd(), readText: (path) => readFileSync(path, 'utf8'), exists: existsSync,
+      isDirectory: (path) => statSync(path).isDirectory(),
+    });
   } catch (e) {
     if (!(e instanceof VenuePlanError)) throw e;
     err.write(`bot4 venue: invalid emulator configuration:\n  ${e.problems.join('\n  ')}\nsee: bot4 venue --help\n`);
@@ -87,6 +90,8 @@ function banner(venue: RunningVenue, plan: VenuePlan): string {
     `  WebSocket:  ${venue.wsUrl}  (market streams ${venue.wsUrl}/stream, user data ${venue.wsUrl}/ws-api/v3)`,
     `  market:     ${plan.market}`,
     ...accounts,
+    `  state:      ${venue.state ? `${venue.state.restored ? 'restored from' : 'kept in'} ${venue.state.dir}` : 'in memory only (--state-dir keeps it across restarts)'}`,
+    ...(venue.state?.notes ?? []).map((note) => `  note:       ${note}`),
     `  faults:     ${faults.length === 0 ? 'none' : faults.map(([name, value]) => `${name} ${JSON.stringify(value)}`).join(', ')}`,
     '  ccxt:       docs/venue-emulator.md, "Trade against it with your own ccxt script"',
     `  stop:       Ctrl-C or kill -TERM ${process.pid}`,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { maskKey, planVenue, VenuePlanError, type PlanIo, type VenueFlags } from '../../src/cli/venue-plan.js';
 
 /** How `bot4 venue` turns flags, environment and a config file into emulator options (no process). */
-function io(files: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): PlanIo {
+function io(files: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}, folders: readonly string[] = []): PlanIo {
   return {
     env,
     cwd: '/work/here',
@@ -10,7 +10,8 @@ function io(files: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Pl
       if (!(path in files)) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
       return files[path]!;
     },
-    exists: (path) => path in files,
+    exists: (path) => path in files || folders.includes(path),
+    isDirectory: (path) => folders.includes(path),
   };
 }
 
@@ -64,5 +65,16 @@ describe('bot4 venue: flags, environment and config file', () => {
     expect(problems({ config: '/cfg/x.yaml' }, io({ '/cfg/x.yaml': 'accounts:\n  - { apiKey: goodKey123, secretEnv: NOPE, balances: {} }\n' }))).toContain(
       '/cfg/x.yaml: accounts.0.secretEnv: names "NOPE", which is not set in the environment',
     );
+  });
+
+  it('--state-dir resolves against the working folder, stateDir in the file against the file\'s folder; a file in the way is named', () => {
+    expect(planVenue({ 'state-dir': 'data/venue' }, io()).options.stateDir).toBe('/work/here/data/venue');
+    expect(planVenue({ 'state-dir': '/srv/venue' }, io({}, {}, ['/srv/venue'])).options.stateDir).toBe('/srv/venue');
+    const files = { '/cfg/venue.yaml': 'stateDir: state/a\n' };
+    expect(planVenue({ config: '/cfg/venue.yaml' }, io(files)).options.stateDir).toBe('/cfg/state/a');
+    expect(planVenue({ config: '/cfg/venue.yaml', 'state-dir': 'b' }, io(files)).options.stateDir).toBe('/work/here/b');
+    expect(problems({ 'state-dir': '' })).toEqual(['--state-dir must name a folder, e.g. data/venue-state']);
+    expect(problems({ 'state-dir': 'taken' }, io({ '/work/here/taken': 'x' }))).toEqual(['--state-dir /work/here/taken: exists and is not a folder']);
+    expect(problems({ config: '/cfg/venue.yaml' }, io({ ...files, '/cfg/state/a': 'x' }))).toEqual(['/cfg/venue.yaml: stateDir /cfg/state/a: exists and is not a folder']);
   });
 });

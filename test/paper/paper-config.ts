@@ -72,6 +72,12 @@ export interface PaperOptions {
   seed?: number;
   /** The kill switch's GPIO panel: off (default) or simulated (pressed with `gpio.press`). */
   gpio?: 'off' | 'simulated';
+  /**
+   * Run the two venues inside `bot4 start` as venue-sim actors (the default tree's
+   * `paper-venues`) on these ports, instead of emulators the test runs: what a restart of the
+   * default paper tree restarts. `stateDir` is where each keeps its state (a folder per venue).
+   */
+  treeVenues?: { portA: number; portB: number; stateDir?: string };
 }
 
 export interface PaperConfig {
@@ -101,6 +107,23 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
       strategies: Object.fromEntries([...makers.map((m) => [String(m.id), m.name]), ['2', 'arbitrage']]),
       spool_path: join(dir, 'recorder-spool.jsonl'),
     },
+  };
+  const venueSim = (name: string, port: number, seed: number, basisBps: number, stateDir: string | undefined) => ({
+    name: `venue-sim-${name}`,
+    actor: 'venue-sim',
+    wait: 'park',
+    config: {
+      port,
+      fees: { maker: '0.0001', taker: '0.0001' },
+      market: { kind: 'simulated', seed, basisBps, commonFactor: { seed: 7, weight: 0.8 } },
+      ...(stateDir !== undefined && { stateDir: join(stateDir, `venue-sim-${name}`) }),
+    },
+  });
+  const tree = options.treeVenues;
+  const paperVenues = tree && {
+    name: 'paper-venues',
+    strategy: 'one_for_one',
+    children: [venueSim('a', tree.portA, 11, 0, tree.stateDir), venueSim('b', tree.portB, 12, 20, tree.stateDir)],
   };
   const config = {
     runtime: { seed: options.seed ?? 5, shutdown_deadline_ms: 20_000 },
@@ -138,6 +161,7 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
             },
           ],
         },
+        ...(paperVenues ? [paperVenues] : []),
         { name: 'venues', strategy: 'one_for_one', children: [exchange('a', 1, a, marketPeers(1)), exchange('b', 2, b, marketPeers(2))] },
         {
           name: 'execution',

@@ -216,12 +216,12 @@ async function untilStarted(child: ChildProcess, socket: string, output: { stder
   await banner;
 }
 
-function waitForBanner(proc: ChildProcess, stderr: () => string): Promise<void> {
+/** Waits for `bot4 start`'s banner: an embedded database's first start (recorder: true) alone takes up to a minute on a loaded machine. */
+export function waitForBanner(proc: ChildProcess, stderr: () => string, timeoutMs = BANNER_TIMEOUT_MS): Promise<void> {
   let out = '';
   proc.stdout!.setEncoding('utf8');
   return new Promise((resolve, reject) => {
-    // An embedded database's first start (recorder: true) alone takes up to a minute on a loaded machine.
-    const timer = setTimeout(() => reject(new Error(`no banner within ${BANNER_TIMEOUT_MS / 1000} s; stdout:\n${out}\nstderr:\n${stderr()}`)), BANNER_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(`no banner within ${timeoutMs / 1000} s; stdout:\n${out}\nstderr:\n${stderr()}`)), timeoutMs);
     proc.stdout!.on('data', (chunk: string) => {
       out += chunk;
       if (out.includes('bot4 started')) {

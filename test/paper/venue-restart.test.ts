@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseUnits } from '../../src/domain/money.js';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET, ccxtBinanceOptions } from '../../actors/venue-sim/index.js';
 import { cleanEnv, startCli } from '../cli/run-cli.js';
 import { AdminClient } from './admin-client.js';
@@ -27,7 +28,8 @@ const SYMBOLS = [
   { symbol: 'ETH/USDT', instrument: 2 },
 ] as const;
 /** Quantities are compared in the instruments' smallest step (1e-5 BTC, 1e-4 ETH): exact, as integers. */
-const STEPS = 1e5;
+const STEP_DECIMALS = 5;
+const STEPS = 10 ** STEP_DECIMALS;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -58,8 +60,9 @@ async function venueView(client: Exchange): Promise<VenueView> {
   return view;
 }
 
+/** Risk's position, decimal text at the step's precision, in steps, exactly. */
 const botNet = (status: Status, venue: number, instrument: number): number =>
-  steps(status.positions?.find((p) => p.venue === venue && p.instrument === instrument)?.qty ?? 0);
+  Number(parseUnits(status.positions?.find((p) => p.venue === venue && p.instrument === instrument)?.qty ?? '0', STEP_DECIMALS));
 
 class TreeVenuesBot {
   private child: ChildProcess | undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Side } from '../../src/domain/messages.js';
+import { OrderType, Side, TimeInForce } from '../../src/domain/messages.js';
 import { clientOrderId } from '../../actors/order-manager/client-order-id.js';
 import { reconcile, type OwnOrderView, type VenueFill, type VenueOpenOrder } from '../../actors/order-manager/reconcile.js';
 
@@ -24,6 +24,9 @@ const venueOpen = (clientId: string, patch: Partial<VenueOpenOrder> = {}): Venue
   qty: 1,
   cumQty: 0,
   price: 100,
+  type: OrderType.LIMIT,
+  timeInForce: TimeInForce.GTC,
+  reduceOnly: 0,
   ...patch,
 });
 const venueFill = (tradeId: number, clientId: string, qty: number): VenueFill => ({

@@ -20,9 +20,10 @@ import { nowUs } from '../../src/runtime/clock.js';
 import { compiledRoot } from '../../src/runtime/package-root.js';
 import { describeError } from '../../src/persistence/db-errors.js';
 import { orderIdFor } from '../order-manager/client-order-id.js';
-import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, parseVenueErrorNotice } from '../order-manager/pipeline-messages.js';
+import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_BALANCES, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, parseVenueBalances, parseVenueErrorNotice } from '../order-manager/pipeline-messages.js';
+import { checkLedger, type LedgerCheckState } from './ledger-check.js';
 import { controlType } from '../order-manager/venue-protocol.js';
-import { Ledger, unrealisedPnl } from './accounting.js';
+import { Ledger, cashAccount, unrealisedPnl } from './accounting.js';
 import {
   EMPTY_API_ERROR_WINDOW, apiErrorCascadeBreach, dailyLossBreach, drawdownBreach, newDrawdownState, recordApiError, slippageBreach,
   spreadBlowoutBreach, staleQuoteBreach, stopLossBreaches, updateDailyLoss, updateDrawdown,
@@ -70,7 +71,10 @@ interface State {
   apiErrors: Map<number, ApiErrorWindow>;
   /** Panic key -> when sent; a standing breach is not sent again until it clears. */
   activePanics: Map<string, number>;
-  panicsSent: { kind: string; venue: number; instrument: number; value: number; threshold: number; atMs: number }[];
+  panicsSent: { kind: string; venue: number; instrument: number; value: number; threshold: number; atMs: number; reason?: string }[];
+  /** Baselines and strikes of the ledger-versus-venue check, by venue and asset. */
+  ledgerCheck: LedgerCheckState;
+  lastLedgerCheck: { venue: number; atMs: number; baselined: string[]; drifts: unknown[] } | null;
   orderManager: Outbox;
   killSwitch: Outbox;
   preTrade: PreTradeContext;
@@ -259,7 +263,8 @@ function onFill(state: State, ctx: Ctx, fill: Fill): void {
   }
 }
 
-function panic(state: State, ctx: Ctx, d: PanicDescriptor, event: boolean): void {
+/** `reason`: the finding in words, where the frame's numbers cannot say it (LEDGER_MISMATCH names the asset). */
+function panic(state: State, ctx: Ctx, d: PanicDescriptor, event: boolean, reason?: string): void {
   const key = `${d.kind}:${d.venue}:${d.instrument}`;
   const now = Date.now();
   const sentAt = state.activePanics.get(key);
@@ -272,10 +277,10 @@ function panic(state: State, ctx: Ctx, d: PanicDescriptor, event: boolean): void
   p.value = Number.isFinite(d.value) ? d.value : Number.MAX_VALUE;
   p.threshold = d.threshold;
   p.tsUs = nowUs();
-  const record = { kind: PANIC_NAMES[d.kind] ?? String(d.kind), venue: d.venue, instrument: d.instrument, value: p.value, threshold: d.threshold, atMs: now };
+  const record = { kind: PANIC_NAMES[d.kind] ?? String(d.kind), venue: d.venue, instrument: d.instrument, value: p.value, threshold: d.threshold, atMs: now, ...(reason !== undefined ? { reason } : {}) };
   state.panicsSent.push(record);
   if (state.panicsSent.length > 50) state.panicsSent.shift();
-  ctx.log.error(record, `risk panic ${record.kind}: ${record.value} breached ${record.threshold} (venue ${d.venue}, instrument ${d.instrument})`);
+  ctx.log.error(record, `risk panic ${record.kind}: ${reason ?? `${record.value} breached ${record.threshold} (venue ${d.venue}, instrument ${d.instrument})`}`);
   ctx.emit('risk.panic', record);
   send(state, ctx, state.killSwitch, riskPanicCodec, p, `${record.kind} panic`);
 }
@@ -325,7 +330,7 @@ function watch(state: State, ctx: Ctx): void {
   }
   for (const [key, sentAt] of state.activePanics) {
     const kind = Number(key.split(':')[0]);
-    const eventKind = kind === PanicKind.SLIPPAGE || kind === PanicKind.API_ERROR_CASCADE;
+    const eventKind = kind === PanicKind.SLIPPAGE || kind === PanicKind.API_ERROR_CASCADE || kind === PanicKind.LEDGER_MISMATCH;
     if (eventKind ? nowMs - sentAt >= EVENT_PANIC_REARM_MS : !standing.has(key)) state.activePanics.delete(key);
   }
 }
@@ -366,6 +371,9 @@ function onControl(state: State, ctx: Ctx, message: unknown, peer: string): void
     case VENUE_ERROR:
       onVenueError(state, ctx, message, peer);
       return;
+    case VENUE_BALANCES:
+      onVenueBalances(state, ctx, message, peer);
+      return;
     case ORDER_CANCEL:
       try {
         const request = parseOrderCancel(message);
@@ -389,6 +397,37 @@ function onControl(state: State, ctx: Ctx, message: unknown, peer: string): void
       return;
     default:
       state.counters.ignoredFrames++;
+  }
+}
+
+/** What the ledger books per asset on one venue: the quote's cash, each base's inventory over its markets. */
+function bookedByAsset(state: State, ctx: Ctx, venue: number): Map<string, number> {
+  const booked = new Map<string, number>([[state.ledger.quoteAsset, state.ledger.balance(cashAccount(venue, state.ledger.quoteAsset)).units]]);
+  for (const spec of ctx.config.specs.values()) booked.set(spec.base, (booked.get(spec.base) ?? 0) + state.ledger.position(venue, spec.id).qty);
+  return booked;
+}
+
+/** A venue's balances after a reconciliation (the fills it booked came first on this ring): compared with the ledger. */
+function onVenueBalances(state: State, ctx: Ctx, message: unknown, peer: string): void {
+  let result;
+  let notice;
+  try {
+    notice = parseVenueBalances(message);
+    const c = ctx.config.ledger_check;
+    result = checkLedger(state.ledgerCheck, notice.venue, bookedByAsset(state, ctx, notice.venue), notice.balances, { tolerance: c.tolerance, defaultFraction: c.default_fraction, confirmations: c.confirmations });
+  } catch (error) {
+    state.counters.badControl++;
+    ctx.log.error({ peer }, `bad venue.balances from ${peer}: ${(error as Error).message}`);
+    return;
+  }
+  state.ledgerCheck = result.state;
+  state.lastLedgerCheck = { venue: notice.venue, atMs: Date.now(), baselined: result.baselined, drifts: result.drifts };
+  if (result.baselined.length > 0) ctx.log.info({ venue: notice.venue, assets: result.baselined }, `ledger check: venue ${notice.venue} balances of ${result.baselined.join(', ')} taken as the baseline`);
+  for (const d of result.drifts) if (d.strikes < ctx.config.ledger_check.confirmations) ctx.log.warn(d, `ledger check: ${d.reason}; panics if the next read agrees`);
+  for (const d of result.mismatches) {
+    // The frame carries numbers only: a market of the asset stands for it; the reason names it.
+    const market = [...ctx.config.specs.values()].find((s) => s.base === d.asset || s.quote === d.asset);
+    panic(state, ctx, { kind: PanicKind.LEDGER_MISMATCH, venue: d.venue, instrument: market?.id ?? 0, value: Math.abs(Number(d.drift)), threshold: Number(d.tolerance) }, true, `ledger mismatch: ${d.reason}`);
   }
 }
 
@@ -460,6 +499,7 @@ function status(state: State, ctx: Ctx) {
     limits: ctx.config.limits,
     panicLimits: ctx.config.panics,
     panicsSent: state.panicsSent,
+    lastLedgerCheck: state.lastLedgerCheck,
     lastVar: state.lastVar,
     recovery: state.recovery,
     positionsKnown: state.positionsKnown,
@@ -544,6 +584,8 @@ export default defineActor<RiskConfig, State>({
       apiErrors: new Map(),
       activePanics: new Map(),
       panicsSent: [],
+      ledgerCheck: new Map(),
+      lastLedgerCheck: null,
       orderManager: need(config.order_manager_peer, 'order_manager_peer'),
       killSwitch: need(config.kill_switch_peer, 'kill_switch_peer'),
       preTrade: {

@@ -110,6 +110,8 @@ interface State {
     ringFull: Record<string, number>;
     ignoredFrames: number;
     badControl: number;
+    /** venue.balances notices compared with the ledger. */
+    ledgerChecks: number;
   };
 }
 
@@ -421,6 +423,7 @@ function onVenueBalances(state: State, ctx: Ctx, message: unknown, peer: string)
     return;
   }
   state.ledgerCheck = result.state;
+  state.counters.ledgerChecks++;
   state.lastLedgerCheck = { venue: notice.venue, atMs: Date.now(), baselined: result.baselined, drifts: result.drifts };
   if (result.baselined.length > 0) ctx.log.info({ venue: notice.venue, assets: result.baselined }, `ledger check: venue ${notice.venue} balances of ${result.baselined.join(', ')} taken as the baseline`);
   for (const d of result.drifts) if (d.strikes < ctx.config.ledger_check.confirmations) ctx.log.warn(d, `ledger check: ${d.reason}; panics if the next read agrees`);
@@ -609,7 +612,7 @@ export default defineActor<RiskConfig, State>({
       startedAtMs: Date.now(),
       counters: {
         intents: 0, approved: 0, rejected: {}, duplicateIntents: 0, badIntents: 0, reports: 0, fills: 0, badFills: 0, books: 0, trades: 0,
-        venueErrors: 0, cancelRaces: 0, cancelsForwarded: 0, ringFull: {}, ignoredFrames: 0, badControl: 0,
+        venueErrors: 0, cancelRaces: 0, cancelsForwarded: 0, ringFull: {}, ignoredFrames: 0, badControl: 0, ledgerChecks: 0,
       },
     };
     await restorePositions(state, ctx);

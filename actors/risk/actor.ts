@@ -416,7 +416,15 @@ function onVenueBalances(state: State, ctx: Ctx, message: unknown, peer: string)
   try {
     notice = parseVenueBalances(message);
     const c = ctx.config.ledger_check;
-    result = checkLedger(state.ledgerCheck, notice.venue, bookedByAsset(state, ctx, notice.venue), notice.balances, { tolerance: c.tolerance, defaultFraction: c.default_fraction, confirmations: c.confirmations });
+    const venue = notice.venue;
+    const feesBooked = state.ledger.positions().filter((p) => p.venue === venue).reduce((sum, p) => sum + p.fees, 0);
+    const unitPrice = (asset: string): number | undefined => {
+      if (asset === state.ledger.quoteAsset) return 1;
+      const market = [...ctx.config.specs.values()].find((spec) => spec.base === asset);
+      return market === undefined ? undefined : markOf(state, venue, market.id);
+    };
+    const settings = { tolerance: c.tolerance, defaultFraction: c.default_fraction, confirmations: c.confirmations };
+    result = checkLedger(state.ledgerCheck, venue, bookedByAsset(state, ctx, venue), notice.balances, settings, { feesBooked, unitPrice });
   } catch (error) {
     state.counters.badControl++;
     ctx.log.error({ peer }, `bad venue.balances from ${peer}: ${(error as Error).message}`);

@@ -10,6 +10,11 @@
  * is a mismatch that pauses trading: never overwritten, since a balance that moved behind the
  * bot's back (a withdrawal, a manual trade, a fill the bot never saw) means risk's numbers are
  * wrong. Amounts are compared exactly, in integer units of 1e-8 (the venue's precision).
+ *
+ * Fees: a fill's fee reaches the ledger in the quote currency, while a spot venue takes it
+ * from the asset received (the base on a buy). So the quote and each base may drift by up to
+ * the fees booked since the baseline (valued at the asset's price); that allowance is added to
+ * the tolerance, and named in the reason.
  */
 import { UNIT, formatDecimal } from '../venue-sim/decimal.js';
 
@@ -25,6 +30,8 @@ export interface LedgerCheckSettings {
 interface AssetState {
   /** venue − booked at the first read, in units. */
   offset: bigint;
+  /** Fees the ledger had booked on the venue at the first read (quote currency). */
+  feesAtBaseline: number;
   /** Reads in a row with the drift beyond tolerance. */
   strikes: number;
 }
@@ -40,6 +47,8 @@ export interface LedgerDrift {
   offset: string;
   drift: string;
   tolerance: string;
+  /** Part of `tolerance` allowed for fees booked in quote that the venue may have taken in this asset. */
+  feeAllowance: string;
   strikes: number;
   /** The whole finding in one sentence, for the panic's log line and event. */
   reason: string;
@@ -68,6 +77,20 @@ export function toUnits(amount: number, what: string): bigint {
 
 const abs = (x: bigint): bigint => (x < 0n ? -x : x);
 
+/** What the ledger knows besides the amounts: its fees on the venue and what one unit of an asset is worth in quote. */
+export interface LedgerFacts {
+  /** Fees booked on this venue so far, quote currency. */
+  feesBooked: number;
+  /** Quote per unit of the asset (1 for the quote itself); undefined when no price is known (no fee allowance). */
+  unitPrice(asset: string): number | undefined;
+}
+
+function feeAllowanceUnits(asset: string, feesSinceBaseline: number, facts: LedgerFacts): bigint {
+  const price = facts.unitPrice(asset);
+  if (!(feesSinceBaseline > 0) || price === undefined || !(price > 0)) return 0n;
+  return toUnits(feesSinceBaseline / price, `the fee allowance of ${asset}`);
+}
+
 function toleranceUnits(asset: string, venueUnits: bigint, settings: LedgerCheckSettings): bigint {
   const explicit = settings.tolerance[asset];
   if (explicit !== undefined) return toUnits(explicit, `tolerance of ${asset}`);
@@ -81,6 +104,7 @@ export function checkLedger(
   booked: ReadonlyMap<string, number>,
   balances: ReadonlyArray<{ asset: string; total: number }>,
   settings: LedgerCheckSettings,
+  facts: LedgerFacts,
 ): LedgerCheckResult {
   if (!(Number.isInteger(settings.confirmations) && settings.confirmations >= 1)) throw new RangeError(`ledger check: confirmations must be an integer >= 1, got ${settings.confirmations}`);
   const next = new Map(state);
@@ -96,23 +120,25 @@ export function checkLedger(
     const venueUnits = toUnits(total, `venue ${venue}'s ${asset} balance`);
     const known = next.get(key);
     if (known === undefined) {
-      next.set(key, { offset: venueUnits - bookedUnits, strikes: 0 });
+      next.set(key, { offset: venueUnits - bookedUnits, feesAtBaseline: facts.feesBooked, strikes: 0 });
       result.baselined.push(asset);
       continue;
     }
     const drift = venueUnits - bookedUnits - known.offset;
-    const tolerance = toleranceUnits(asset, venueUnits, settings);
+    const allowance = feeAllowanceUnits(asset, facts.feesBooked - known.feesAtBaseline, facts);
+    const tolerance = toleranceUnits(asset, venueUnits, settings) + allowance;
     if (abs(drift) <= tolerance) {
-      next.set(key, { offset: known.offset, strikes: 0 });
+      next.set(key, { ...known, strikes: 0 });
       continue;
     }
     const strikes = known.strikes + 1;
-    next.set(key, { offset: known.offset, strikes });
+    next.set(key, { ...known, strikes });
     const finding: LedgerDrift = {
-      venue, asset, booked: formatDecimal(bookedUnits), venueAmount: formatDecimal(venueUnits), offset: formatDecimal(known.offset), drift: formatDecimal(drift), tolerance: formatDecimal(tolerance), strikes,
-      reason: '',
+      venue, asset, booked: formatDecimal(bookedUnits), venueAmount: formatDecimal(venueUnits), offset: formatDecimal(known.offset), drift: formatDecimal(drift), tolerance: formatDecimal(tolerance),
+      feeAllowance: formatDecimal(allowance), strikes, reason: '',
     };
-    finding.reason = `venue ${venue} ${asset}: the ledger books ${finding.booked}, the venue holds ${finding.venueAmount} (${finding.offset} apart at the first check); drift ${finding.drift} is beyond the tolerance ${finding.tolerance} (${strikes} read(s) in a row)`;
+    const fees = allowance > 0n ? `, ${finding.feeAllowance} of it for fees` : '';
+    finding.reason = `venue ${venue} ${asset}: the ledger books ${finding.booked}, the venue holds ${finding.venueAmount} (${finding.offset} apart at the first check); drift ${finding.drift} is beyond the tolerance ${finding.tolerance}${fees} (${strikes} read(s) in a row)`;
     result.drifts.push(finding);
     if (strikes >= settings.confirmations) result.mismatches.push(finding);
   }

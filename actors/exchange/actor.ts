@@ -20,6 +20,7 @@ import { StaleDetector } from './stale-detector.js';
 import { UserStream } from './user-stream.js';
 import { VenueHealth } from './venue-health.js';
 import { onReconcileControl, type ReconcileDeps } from './venue-reconcile.js';
+import { VENUE_STREAM_GAP, type VenueStreamGap } from '../order-manager/venue-protocol.js';
 import { createVenueClient, marketStreamUrl, type VenueClient } from './venue-client.js';
 
 /**
@@ -372,6 +373,8 @@ export default defineActor<ExchangeConfig, State>({
         onState: (up, detail) => {
           if (!up) state.health.countError('user-stream', detail);
           ctx.log[up ? 'info' : 'warn']({ up }, `user-data stream: ${detail}`);
+          // Back after being down: what it missed meanwhile is only known to the venue.
+          if (up && state.userStream !== undefined && state.userStream.failures > 0) announceStreamGap(state, ctx, detail);
         },
       });
       state.userStream.start();
@@ -488,4 +491,14 @@ function announceStale(state: State, ctx: Ctx, stale: boolean): void {
   sendControl(state, event);
   ctx.emit(event.type, event);
   ctx.log[stale ? 'warn' : 'info'](event, stale ? `venue ${ctx.config.venue_id} is stale: no market data for ${event.silentForMs} ms` : `venue ${ctx.config.venue_id} is fresh again`);
+}
+
+/** Tells the order manager (every report peer) to reconcile this venue now: the user-data stream had a gap. */
+function announceStreamGap(state: State, ctx: Ctx, detail: string): void {
+  const notice: VenueStreamGap = { type: VENUE_STREAM_GAP, venue: ctx.config.venue_id, detail: detail.slice(0, 2000), atMs: Date.now() };
+  for (const outbox of state.reportPeers) {
+    if (!outbox.sendControl(notice)) state.counters.ringFull[outbox.peer] = (state.counters.ringFull[outbox.peer] ?? 0) + 1;
+  }
+  ctx.emit(VENUE_STREAM_GAP, { ...notice });
+  ctx.log.warn(notice, `user-data stream of venue ${notice.venue} is back after a gap: asking for a reconciliation`);
 }

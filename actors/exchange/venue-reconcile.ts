@@ -1,17 +1,19 @@
 /**
  * The exchange actor's answer to the order manager's `venue.reconcile` request
  * (actors/order-manager/venue-protocol.ts, docs/order-manager.md): every open order on the
- * venue for this actor's instruments, ours and not ours, and the account's trades since
- * `sinceMs`, each with the client order id of its order, as `venue.snapshot` chunks (the
- * trades are left out when the request says `openOrdersOnly`: a cancel-all confirmation).
+ * venue for this actor's instruments, ours and not ours (with type, time in force and
+ * reduce-only flag, so an adopted order keeps its terms), the account's trades since
+ * `sinceMs`, each with the client order id of its order, and the balances of the assets those
+ * instruments trade, read last, as `venue.snapshot` chunks (trades and balances are left out
+ * when the request says `openOrdersOnly`: a cancel-all confirmation).
  *
  * Trades carry only the venue's order id, so the client id of a closed order is looked up
  * once per order (fetchOrder). A venue that cannot be read answers with `error` set: the order
  * manager keeps refusing to trade there and asks again.
  */
 import type { Order, Trade } from 'ccxt';
-import { Liquidity, Side } from '../../src/domain/messages.js';
-import { VENUE_RECONCILE, controlType, parseReconcileRequest, snapshotChunks, snapshotError, type VenueReconcileRequest, type VenueSnapshot, type VenueSnapshotFill } from '../order-manager/venue-protocol.js';
+import { Liquidity, OrderType, Side, TimeInForce } from '../../src/domain/messages.js';
+import { VENUE_RECONCILE, controlType, parseReconcileRequest, snapshotChunks, snapshotError, type VenueBalance, type VenueReconcileRequest, type VenueSnapshot, type VenueSnapshotFill } from '../order-manager/venue-protocol.js';
 import type { VenueOpenOrder } from '../order-manager/reconcile.js';
 import { errorText } from './ccxt-errors.js';
 import type { VenueInstrument } from './order-executor.js';
@@ -27,6 +29,19 @@ export interface ReconcileDeps {
 }
 
 const sideOf = (side: string | undefined): Side => (side === 'sell' ? Side.SELL : Side.BUY);
+
+/** ccxt's unified order type; Binance's LIMIT_MAKER arrives as 'limit' with postOnly. */
+function typeOf(order: Order): OrderType {
+  if (order.type === 'market') return OrderType.MARKET;
+  if (order.type === 'limit_maker' || order.postOnly === true) return OrderType.LIMIT_MAKER;
+  return OrderType.LIMIT;
+}
+
+function timeInForceOf(order: Order): TimeInForce {
+  if (order.timeInForce === 'IOC') return TimeInForce.IOC;
+  if (order.timeInForce === 'FOK') return TimeInForce.FOK;
+  return TimeInForce.GTC;
+}
 
 function feeInQuote(trade: Trade, instrument: VenueInstrument): number {
   const cost = trade.fee?.cost ?? 0;
@@ -45,7 +60,10 @@ export async function answerReconcile(deps: ReconcileDeps, request: VenueReconci
       const clientIds = new Map<string, string>();
       for (const o of open) {
         if (o.id !== undefined && o.clientOrderId !== undefined) clientIds.set(o.id, o.clientOrderId);
-        openOrders.push({ clientOrderId: o.clientOrderId ?? '', venueOrderId: numericVenueId(o.id), instrument: instrument.instrument, side: sideOf(o.side), qty: o.amount ?? 0, cumQty: o.filled ?? 0, price: o.price ?? 0 });
+        openOrders.push({
+          clientOrderId: o.clientOrderId ?? '', venueOrderId: numericVenueId(o.id), instrument: instrument.instrument, side: sideOf(o.side), qty: o.amount ?? 0, cumQty: o.filled ?? 0, price: o.price ?? 0,
+          type: typeOf(o), timeInForce: timeInForceOf(o), reduceOnly: o.reduceOnly === true ? 1 : 0,
+        });
       }
       if (request.openOrdersOnly === true) continue;
       const trades: Trade[] = await deps.rest('fetchMyTrades', () => deps.client.fetchMyTrades(instrument.symbol, request.sinceMs));
@@ -63,7 +81,15 @@ export async function answerReconcile(deps: ReconcileDeps, request: VenueReconci
         });
       }
     }
-    return snapshotChunks(request.requestId, deps.venue, openOrders, fills);
+    // Read after the trades: a fill that lands in between shows in the balance, and the ledger
+    // check's tolerance covers that one race; the next reconciliation sees the trade too.
+    if (request.openOrdersOnly === true) return snapshotChunks(request.requestId, deps.venue, openOrders, fills, []);
+    const assets = new Set<string>();
+    for (const i of deps.instruments.values()) assets.add(i.base).add(i.quote);
+    const account = await deps.rest('fetchBalance', () => deps.client.fetchBalance());
+    const totals = (account.total ?? {}) as unknown as Record<string, number | undefined>;
+    const balances: VenueBalance[] = [...assets].sort().map((asset) => ({ asset, total: totals[asset] ?? 0 }));
+    return snapshotChunks(request.requestId, deps.venue, openOrders, fills, balances);
   } catch (error) {
     return [snapshotError(request.requestId, deps.venue, errorText(error))];
   }

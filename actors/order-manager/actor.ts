@@ -29,18 +29,24 @@ import { orderFigures } from './order-figures.js';
 import type { InstrumentSpec } from '../../src/domain/instrument.js';
 import { OrderStore, type Inflight, type ManagedOrder, type VenueOperation } from './order-store.js';
 import { RecorderCopy } from './recorder-copy.js';
-import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, type VenueErrorNotice } from './pipeline-messages.js';
-import { reconcile, type OwnOrderView, type VenueOpenOrder } from './reconcile.js';
+import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_BALANCES, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, type VenueBalancesNotice, type VenueErrorNotice } from './pipeline-messages.js';
+import { adoptedOrderTerms, differencesOf, fillKey, reconcile, type OwnOrderView, type VenueOpenOrder } from './reconcile.js';
+import { expiredTradeKeys, fillsSinceMs, holdsTrading, periodicDue, triggerAfterStreamGap, type ReconcileStatus, type ReconcileTrigger } from './reconcile-schedule.js';
 import { execStatusOfLifecycle, meaningOfReport } from './report-events.js';
 import { classifyVenueError, type RetryPolicy } from './venue-errors.js';
-import { VENUE_RECONCILE, VENUE_SNAPSHOT, controlType, parseVenueSnapshot, type VenueReconcileRequest, type VenueSnapshot, type VenueSnapshotFill } from './venue-protocol.js';
+import {
+  VENUE_RECONCILE, VENUE_SNAPSHOT, VENUE_STREAM_GAP, controlType, parseVenueSnapshot, parseVenueStreamGap,
+  type VenueBalance, type VenueReconcileRequest, type VenueSnapshot, type VenueSnapshotFill,
+} from './venue-protocol.js';
 
 type Ctx = ActorContext<OrderManagerConfig>;
 
-type ReconcileStatus = 'requested' | 'retry-pending' | 'reconciled';
-
 interface VenueReconciliation {
   status: ReconcileStatus;
+  /** Why the current (or last) reconciliation was asked for (reconcile-schedule.ts). */
+  trigger: ReconcileTrigger;
+  /** When the request of the last reconciliation that succeeded was sent: re-checks fetch fills from there. */
+  lastReadAtMs: number | null;
   requestId: string | null;
   sentAtMs: number;
   retryAtMs: number;
@@ -61,6 +67,7 @@ interface SnapshotRequest {
   nextChunk: number;
   openOrders: VenueOpenOrder[];
   fills: VenueSnapshotFill[];
+  balances: VenueBalance[];
 }
 
 interface HeldIntent {
@@ -104,6 +111,10 @@ interface Counters {
   staleSnapshots: number;
   /** Orders cancelled because their strategy restarted (order.cancel-strategy). */
   strategyRestartCancels: number;
+  /** Differences reconciliation found and resolved, by kind (reconcile.ts, differencesOf). */
+  reconcileDifferences: Record<string, number>;
+  /** Reconciliations started, by trigger. */
+  reconciles: Record<string, number>;
 }
 
 interface State {
@@ -125,6 +136,8 @@ interface State {
   incarnation: string;
   held: HeldIntent[];
   external: Map<string, VenueOpenOrder & { venue: number }>;
+  /** `venue:instrument:tradeId` -> when booked: orphan and external fills, which no order record remembers. */
+  bookedWithoutRecord: Map<string, number>;
   externalFills: number;
   orphanFills: number;
   recentFills: RecentFill[];
@@ -283,8 +296,10 @@ function applyEvent(state: State, ctx: Ctx, m: ManagedOrder, event: OrderEvent):
   return step;
 }
 
+/** Intents for the venue may go out: it is not being reconciled in a way trading waits for. */
 function reconciled(state: State, venue: number): boolean {
-  return state.reconciliation.get(venue)?.status === 'reconciled';
+  const r = state.reconciliation.get(venue);
+  return r !== undefined && !holdsTrading(r.status, r.trigger);
 }
 
 /** Reads the gate, then denies or sends the submit (first attempt or a resubmit of a SUBMITTED order). */
@@ -499,13 +514,13 @@ function beginCancelAll(state: State, ctx: Ctx, trigger: CancelAllTrigger, seq: 
   return progress;
 }
 
-function requestSnapshot(state: State, ctx: Ctx, venue: number, purpose: SnapshotRequest['purpose']): string {
+function requestSnapshot(state: State, ctx: Ctx, venue: number, purpose: SnapshotRequest['purpose'], sinceMs = Math.max(0, Date.now() - ctx.config.reconcile_lookback_ms)): string {
   const outbox = state.venuePeers.get(venue)!;
   const requestId = `${state.incarnation}-${++state.requestSeq}`;
-  const request: VenueReconcileRequest = { type: VENUE_RECONCILE, requestId, sinceMs: Math.max(0, Date.now() - ctx.config.reconcile_lookback_ms) };
+  const request: VenueReconcileRequest = { type: VENUE_RECONCILE, requestId, sinceMs };
   // A cancel-all is confirmed by open orders alone: the account's trade history would only slow the answer.
   if (purpose === 'cancel-all') request.openOrdersOnly = true;
-  state.requests.set(requestId, { venue, purpose, nextChunk: 0, openOrders: [], fills: [] });
+  state.requests.set(requestId, { venue, purpose, nextChunk: 0, openOrders: [], fills: [], balances: [] });
   // Sent or not (full ring), the request times out and is asked again.
   sendControl(state, ctx, outbox, request, `${purpose} request`);
   return requestId;
@@ -593,12 +608,39 @@ function progressFlatten(state: State, ctx: Ctx): void {
 
 // ---- reconciliation ----------------------------------------------------------------------------
 
-function startReconcile(state: State, ctx: Ctx, venue: number): void {
+/** Asks the venue for a snapshot; `trigger` set: a new reconciliation, else the pending one asked again. */
+function startReconcile(state: State, ctx: Ctx, venue: number, trigger?: ReconcileTrigger): void {
   const r = state.reconciliation.get(venue)!;
+  if (trigger !== undefined) {
+    r.trigger = trigger;
+    count(state.counters.reconciles, trigger);
+  }
+  if (r.requestId !== null) state.requests.delete(r.requestId);
   r.status = 'requested';
   r.attempts++;
   r.sentAtMs = Date.now();
-  r.requestId = requestSnapshot(state, ctx, venue, 'reconcile');
+  const sinceMs = fillsSinceMs(r.trigger, r.sentAtMs, ctx.config.reconcile_lookback_ms, r.lastReadAtMs, ctx.config.recheck_overlap_ms);
+  r.requestId = requestSnapshot(state, ctx, venue, 'reconcile', sinceMs);
+}
+
+/** The venue's user-data stream had a gap: read the venue again now, holding its intents meanwhile. */
+function onStreamGap(state: State, ctx: Ctx, message: unknown, peer: string): void {
+  let gap;
+  try {
+    gap = parseVenueStreamGap(message);
+  } catch (error) {
+    state.counters.badControl++;
+    ctx.log.error({ peer }, `bad venue.stream-gap from ${peer}: ${(error as Error).message}`);
+    return;
+  }
+  const r = state.reconciliation.get(gap.venue);
+  if (r === undefined || state.venuePeers.get(gap.venue)?.peer !== peer) {
+    state.counters.badControl++;
+    ctx.log.error({ peer, venue: gap.venue }, `venue.stream-gap from ${peer} names venue ${gap.venue}, which is not that peer's venue here: ignored`);
+    return;
+  }
+  ctx.log.warn({ venue: gap.venue, detail: gap.detail }, `venue ${gap.venue}: user-data stream back after a gap (${gap.detail}); reconciling before sending more there`);
+  startReconcile(state, ctx, gap.venue, triggerAfterStreamGap(r.status, r.trigger));
 }
 
 function ownView(m: ManagedOrder): OwnOrderView {
@@ -622,26 +664,31 @@ function fillMessage(state: State, venue: number, orderId: number, f: VenueSnaps
   return fill;
 }
 
-function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: VenueOpenOrder[], fills: VenueSnapshotFill[]): void {
+function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: VenueOpenOrder[], fills: VenueSnapshotFill[], balances: VenueBalance[]): void {
   const ns = ctx.config.namespace;
   const own = [...state.store.values()].filter((m) => m.snapshot.context.venue === venue).map(ownView);
-  const plan = reconcile({ namespace: ns, ownOrders: own, venueOpenOrders: openOrders, venueRecentFills: fills });
-  const r0 = state.reconciliation.get(venue)!;
-  if (plan.statusConflicts.length > 0 && r0.unconfirmedConflicts === null) {
+  const booked = new Set<string>();
+  const prefix = `${venue}:`;
+  for (const key of state.bookedWithoutRecord.keys()) if (key.startsWith(prefix)) booked.add(key.slice(prefix.length));
+  const plan = reconcile({ namespace: ns, ownOrders: own, venueOpenOrders: openOrders, venueRecentFills: fills, bookedWithoutRecord: booked });
+  const r = state.reconciliation.get(venue)!;
+  if (plan.statusConflicts.length > 0 && r.unconfirmedConflicts === null) {
     // A snapshot can be older than reports that reached us before it (the venue's list was read
     // while a cancel was completing). A closed order is reopened on the venue's word only if a
     // snapshot requested after we closed it lists it open too: such a stale listing cannot repeat.
-    r0.unconfirmedConflicts = new Set(plan.statusConflicts.map((c) => c.clientOrderId));
-    ctx.log.warn({ venue, conflicts: [...r0.unconfirmedConflicts] }, `reconcile: venue ${venue} lists ${plan.statusConflicts.length} order(s) open that we hold as closed; asking for a fresh snapshot before adopting`);
+    r.unconfirmedConflicts = new Set(plan.statusConflicts.map((c) => c.clientOrderId));
+    ctx.log.warn({ venue, conflicts: [...r.unconfirmedConflicts] }, `reconcile: venue ${venue} lists ${plan.statusConflicts.length} order(s) open that we hold as closed; asking for a fresh snapshot before adopting`);
     startReconcile(state, ctx, venue);
     return;
   }
-  const confirmed = r0.unconfirmedConflicts;
-  r0.unconfirmedConflicts = null;
+  const confirmed = r.unconfirmedConflicts;
+  r.unconfirmedConflicts = null;
   const stale = plan.statusConflicts.filter((c) => confirmed !== null && !confirmed.has(c.clientOrderId));
   if (stale.length > 0) ctx.log.info({ venue, stale: stale.map((c) => c.clientOrderId) }, `reconcile: venue ${venue}: listings of orders we closed meanwhile are stale, not adopted`);
   plan.statusConflicts = plan.statusConflicts.filter((c) => confirmed === null || confirmed.has(c.clientOrderId));
-  const byFill = new Map(fills.map((f) => [`${f.instrument}:${f.tradeId}`, f]));
+  const knownExternal = new Set([...state.external.values()].filter((e) => e.venue === venue).map((e) => e.clientOrderId));
+  const differences = differencesOf(plan, knownExternal);
+  const byFill = new Map(fills.map((f) => [fillKey(f.instrument, f.tradeId), f]));
   const orphanFills = new Map<string, VenueSnapshotFill[]>();
 
   // Orders of ours the venue holds and we have no record of (crash between send and journal).
@@ -652,9 +699,10 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
       state.external.set(a.clientOrderId, { ...a, venue });
       continue;
     }
+    const terms = adoptedOrderTerms(a, a.strategy);
     const m = state.store.add(
-      createOrder({ orderId: orderIdFor(a.strategy, a.intentId), clientOrderId: a.clientOrderId, strategy: a.strategy, intentId: a.intentId, venue, instrument: a.instrument, side: a.side, type: OrderType.LIMIT, price: a.price, qty: a.qty, stepSize: spec.stepSize }),
-      { timeInForce: TimeInForce.GTC, reduceOnly: 0, expectedPrice: a.price },
+      createOrder({ orderId: orderIdFor(a.strategy, a.intentId), clientOrderId: a.clientOrderId, strategy: a.strategy, intentId: a.intentId, venue, instrument: a.instrument, side: a.side, type: terms.type, price: a.price, qty: a.qty, stepSize: spec.stepSize }),
+      { timeInForce: terms.timeInForce, reduceOnly: terms.reduceOnly, expectedPrice: a.price },
     );
     m.attempts = 1;
     applyEvent(state, ctx, m, { type: 'SUBMIT', tsUs: nowUs() });
@@ -663,7 +711,8 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
     orphanFills.set(a.clientOrderId, []);
   }
   for (const u of plan.unknownFills) {
-    const f = byFill.get(`${u.fill.instrument}:${u.fill.tradeId}`)!;
+    const f = byFill.get(fillKey(u.fill.instrument, u.fill.tradeId))!;
+    if (u.owner !== 'own') state.bookedWithoutRecord.set(`${venue}:${fillKey(f.instrument, f.tradeId)}`, Date.now());
     if (u.owner === 'external') {
       state.externalFills++;
       continue;
@@ -680,6 +729,8 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
       fillToPeers(state, ctx, fillMessage(state, venue, orderId, f));
     }
   }
+  // The venue's list is the truth about orders not ours: ones it no longer lists are gone.
+  for (const id of knownExternal) state.external.delete(id);
   for (const e of plan.adoptExternal) state.external.set(e.clientOrderId, { ...e, venue });
   for (const x of plan.matched) {
     const m = state.store.get(x.orderId)!;
@@ -689,6 +740,9 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
   }
   for (const x of plan.missingOnVenue) {
     const m = state.store.get(x.orderId)!;
+    // An order with a command or a retry in flight is being resolved already (a re-check while
+    // trading may simply have read the venue before the submit arrived there).
+    if (r.trigger !== 'start' && (m.inflight !== null || m.retry !== null)) continue;
     if (OPEN_STATUSES.has(statusOf(m.snapshot))) sendQuery(state, ctx, m, statusOf(m.snapshot) === 'SUBMITTED' ? 'submit' : 'reconcile', 1);
   }
   for (const x of plan.quantityMismatches) {
@@ -710,16 +764,25 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
     quantityMismatches: plan.quantityMismatches.length,
     statusConflicts: plan.statusConflicts.length,
   };
-  const r = state.reconciliation.get(venue)!;
+  for (const d of differences) {
+    count(state.counters.reconcileDifferences, d.kind);
+    const event = { venue, trigger: r.trigger, ...d };
+    ctx.emit('orders.reconcile-difference', event);
+    ctx.log.warn(event, `reconcile (${r.trigger}): venue ${venue}, ${d.kind} ${d.clientOrderId}: ${d.detail}`);
+  }
   r.status = 'reconciled';
   r.requestId = null;
   r.reconciledAtMs = Date.now();
+  r.lastReadAtMs = r.sentAtMs;
   r.lastError = null;
   r.summary = summaryCounts;
+  // Behind the fills booked above on the same ring: risk compares a ledger that holds them.
+  const notice: VenueBalancesNotice = { type: VENUE_BALANCES, venue, balances, atMs: r.sentAtMs };
+  sendControl(state, ctx, state.riskPeer, notice, 'venue.balances notice');
   // Orders of restarted strategies adopted just now were not known when they asked.
   cancelOlderIncarnations(state, ctx);
-  ctx.emit('orders.reconciled', { venue, clean: plan.clean, ...summaryCounts });
-  ctx.log.info({ venue, ...summaryCounts }, `venue ${venue} reconciled${plan.clean ? ' (clean)' : ''}`);
+  ctx.emit('orders.reconciled', { venue, trigger: r.trigger, clean: plan.clean, differences: differences.length, ...summaryCounts });
+  ctx.log.info({ venue, trigger: r.trigger, ...summaryCounts }, `venue ${venue} reconciled (${r.trigger})${plan.clean ? ', clean' : `, ${differences.length} difference(s) resolved`}`);
   releaseHeld(state, ctx);
 }
 
@@ -760,6 +823,7 @@ function onSnapshot(state: State, ctx: Ctx, message: unknown, peer: string): voi
   request.nextChunk++;
   request.openOrders.push(...snapshot.openOrders);
   request.fills.push(...snapshot.fills);
+  request.balances.push(...snapshot.balances);
   if (!snapshot.final) return;
   state.requests.delete(snapshot.requestId);
   if (request.purpose === 'cancel-all') {
@@ -771,7 +835,7 @@ function onSnapshot(state: State, ctx: Ctx, message: unknown, peer: string): voi
     return;
   }
   try {
-    applyReconciliation(state, ctx, request.venue, request.openOrders, request.fills);
+    applyReconciliation(state, ctx, request.venue, request.openOrders, request.fills, request.balances);
   } catch (error) {
     retryLater(state, ctx, request, (error as Error).message);
   }
@@ -815,10 +879,10 @@ function tick(state: State, ctx: Ctx): void {
   }
   for (const [venue, r] of state.reconciliation) {
     if ((r.status === 'requested' && now - r.sentAtMs > ctx.config.reconcile_timeout_ms) || (r.status === 'retry-pending' && now >= r.retryAtMs)) {
-      if (r.requestId) state.requests.delete(r.requestId);
       startReconcile(state, ctx, venue);
-    }
+    } else if (periodicDue(r.status, r.reconciledAtMs, now, ctx.config.reconcile_every_ms)) startReconcile(state, ctx, venue, 'periodic');
   }
+  for (const key of expiredTradeKeys(state.bookedWithoutRecord, now, ctx.config.reconcile_lookback_ms)) state.bookedWithoutRecord.delete(key);
   if (state.held.length > 0) releaseHeld(state, ctx);
   const p = state.cancelAll;
   if (p && p.doneAtMs === null) {
@@ -848,6 +912,9 @@ function orderSummary(m: ManagedOrder, specs: ReadonlyMap<number, InstrumentSpec
     venue: o.venue,
     instrument: o.instrument,
     side: o.side === Side.BUY ? 'BUY' : 'SELL',
+    type: o.type,
+    timeInForce: m.timeInForce,
+    reduceOnly: m.reduceOnly,
     status: statusOf(m.snapshot),
     // Decimal text at the instrument's precision (order-figures.ts); an order of an instrument no longer configured shows none.
     ...(spec ? orderFigures(o, spec) : { figures: `instrument ${o.instrument} is not configured` }),
@@ -858,7 +925,7 @@ function orderSummary(m: ManagedOrder, specs: ReadonlyMap<number, InstrumentSpec
 }
 
 function reconciliationStatus(state: State) {
-  return Object.fromEntries([...state.reconciliation].map(([venue, r]) => [venue, { status: r.status, attempts: r.attempts, lastError: r.lastError, reconciledAtMs: r.reconciledAtMs, summary: r.summary }]));
+  return Object.fromEntries([...state.reconciliation].map(([venue, r]) => [venue, { status: r.status, trigger: r.trigger, holdsTrading: holdsTrading(r.status, r.trigger), attempts: r.attempts, lastError: r.lastError, reconciledAtMs: r.reconciledAtMs, summary: r.summary }]));
 }
 
 function status(state: State, ctx: Ctx) {
@@ -866,7 +933,7 @@ function status(state: State, ctx: Ctx) {
     gate: tradingStateName(ctx.gate.read()),
     lastTradingState: state.lastTradingState,
     reconciliation: reconciliationStatus(state),
-    allReconciled: [...state.reconciliation.values()].every((r) => r.status === 'reconciled'),
+    allReconciled: [...state.reconciliation.values()].every((r) => !holdsTrading(r.status, r.trigger)),
     openOrders: state.store.open().map((m) => orderSummary(m, ctx.config.specs)),
     externalOrders: [...state.external.values()],
     recentFills: state.recentFills,
@@ -958,6 +1025,7 @@ export default defineActor<OrderManagerConfig, State>({
       incarnation: `${ctx.name}-${Date.now().toString(36)}`,
       held: [],
       external: new Map(),
+      bookedWithoutRecord: new Map(),
       externalFills: 0,
       orphanFills: 0,
       recentFills: [],
@@ -969,15 +1037,15 @@ export default defineActor<OrderManagerConfig, State>({
       counters: {
         intents: 0, duplicateIntents: 0, badIntents: 0, denied: {}, submits: 0, resubmits: 0, cancels: 0, queries: 0, ackTimeouts: 0,
         reports: 0, unknownReports: 0, fills: 0, duplicateFills: 0, unknownFills: 0, venueErrors: {}, invalidTransitions: 0, unresolved: 0,
-        ringFull: {}, ignoredFrames: 0, badControl: 0, staleSnapshots: 0, strategyRestartCancels: 0,
+        ringFull: {}, ignoredFrames: 0, badControl: 0, staleSnapshots: 0, strategyRestartCancels: 0, reconcileDifferences: {}, reconciles: {},
       },
       command: orderCommandCodec.create(),
       report: executionReportCodec.create(),
       fill: fillCodec.create(),
     };
     for (const venue of venuePeers.keys()) {
-      state.reconciliation.set(venue, { status: 'requested', requestId: null, sentAtMs: 0, retryAtMs: 0, attempts: 0, lastError: null, reconciledAtMs: null, summary: null, unconfirmedConflicts: null });
-      startReconcile(state, ctx, venue);
+      state.reconciliation.set(venue, { status: 'requested', trigger: 'start', lastReadAtMs: null, requestId: null, sentAtMs: 0, retryAtMs: 0, attempts: 0, lastError: null, reconciledAtMs: null, summary: null, unconfirmedConflicts: null });
+      startReconcile(state, ctx, venue, 'start');
     }
     ctx.log.info({ replayed: kept.length, skipped: replay.skipped, venues: [...config.venueIds.values()] }, `order manager up: ${kept.length} order record(s) replayed from ${config.journal_file}; reconciling with ${venuePeers.size} venue(s)`);
     return state;
@@ -1005,6 +1073,7 @@ export default defineActor<OrderManagerConfig, State>({
       case 'Control': {
         const type = controlType(decoded.message);
         if (type === VENUE_SNAPSHOT) onSnapshot(state, ctx, decoded.message, frame.peer);
+        else if (type === VENUE_STREAM_GAP) onStreamGap(state, ctx, decoded.message, frame.peer);
         else if (type === ORDER_CANCEL) onCancelRequest(state, ctx, decoded.message, frame.peer);
         else if (type === ORDER_CANCEL_STRATEGY) onCancelStrategy(state, ctx, decoded.message, frame.peer);
         else {

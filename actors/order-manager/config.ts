@@ -22,6 +22,10 @@ export const orderManagerConfigSchema = z.strictObject({
   reconcile_timeout_ms: ms(10).default(15_000),
   /** How far back the venue's fills are fetched at reconciliation. */
   reconcile_lookback_ms: ms(0).default(86_400_000),
+  /** A reconciled venue is checked again this long after its last reconciliation (0 = only at start and after stream gaps). */
+  reconcile_every_ms: ms(0).default(30_000),
+  /** A re-check fetches fills from the previous venue read minus this (clock skew, trades still settling). */
+  recheck_overlap_ms: ms(0).default(60_000),
   /** Intents held while a venue is not reconciled are rejected (NOT_RECONCILED) once older than this. */
   hold_intents_ms: ms(0).default(5000),
   max_held_intents: z.number().int().min(0).default(1024),

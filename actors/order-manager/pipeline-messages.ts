@@ -11,12 +11,16 @@
  * - `venue.error`: the order manager tells risk about every error a venue answered, including
  *   the ones it retries and therefore never reports to strategies, so risk can count an API
  *   error cascade.
+ * - `venue.balances`: after each reconciliation with a venue, the order manager passes the
+ *   venue's balances to risk, behind the missed fills it booked (same ring, so risk has posted
+ *   them first), for the ledger-versus-venue check (actors/risk/ledger-check.ts).
  */
 import { z } from 'zod';
 
 export const ORDER_CANCEL = 'order.cancel';
 export const ORDER_CANCEL_STRATEGY = 'order.cancel-strategy';
 export const VENUE_ERROR = 'venue.error';
+export const VENUE_BALANCES = 'venue.balances';
 
 export interface OrderCancelRequest {
   type: typeof ORDER_CANCEL;
@@ -42,6 +46,14 @@ export interface VenueErrorNotice {
   atMs: number;
 }
 
+export interface VenueBalancesNotice {
+  type: typeof VENUE_BALANCES;
+  venue: number;
+  balances: Array<{ asset: string; total: number }>;
+  /** When the venue was read (our clock, ms). */
+  atMs: number;
+}
+
 const cancelSchema = z.strictObject({
   type: z.literal(ORDER_CANCEL),
   strategy: z.number().int().min(0),
@@ -64,6 +76,13 @@ const errorSchema = z.strictObject({
   atMs: z.number().finite(),
 });
 
+const balancesSchema = z.strictObject({
+  type: z.literal(VENUE_BALANCES),
+  venue: z.number().int().min(0).max(65535),
+  balances: z.array(z.strictObject({ asset: z.string().min(1).max(20), total: z.number().finite() })),
+  atMs: z.number().finite().min(0),
+});
+
 const describeIssues = (what: string, error: z.ZodError): string =>
   `${what}: ${error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`;
 
@@ -82,5 +101,11 @@ export function parseOrderCancelStrategy(message: unknown): OrderCancelStrategyR
 export function parseVenueErrorNotice(message: unknown): VenueErrorNotice {
   const parsed = errorSchema.safeParse(message);
   if (!parsed.success) throw new TypeError(describeIssues(VENUE_ERROR, parsed.error));
+  return parsed.data;
+}
+
+export function parseVenueBalances(message: unknown): VenueBalancesNotice {
+  const parsed = balancesSchema.safeParse(message);
+  if (!parsed.success) throw new TypeError(describeIssues(VENUE_BALANCES, parsed.error));
   return parsed.data;
 }

@@ -8,8 +8,8 @@
  * persisting) and is adopted with its strategy; anything else is external and adopted as
  * external, never cancelled blindly: it may belong to a human or another bot on the account.
  */
-import type { Side } from '../../src/domain/messages.js';
-import { parseClientOrderId } from './client-order-id.js';
+import type { OrderType, Side, TimeInForce } from '../../src/domain/messages.js';
+import { FLATTEN_STRATEGY_ID, parseClientOrderId } from './client-order-id.js';
 import { OPEN_STATUSES, type OrderStatus } from './order-lifecycle.js';
 
 export interface OwnOrderView {
@@ -33,6 +33,11 @@ export interface VenueOpenOrder {
   qty: number;
   cumQty: number;
   price: number;
+  /** As the venue lists it: an adopted order keeps it (a MARKET/IOC flatten stays one). */
+  type: OrderType;
+  timeInForce: TimeInForce;
+  /** 1 when the venue flags it reduce-only (derivatives venues; spot venues have no such flag). */
+  reduceOnly: number;
 }
 
 export interface VenueFill {
@@ -52,6 +57,12 @@ export interface ReconcileInput {
   ownOrders: readonly OwnOrderView[];
   venueOpenOrders: readonly VenueOpenOrder[];
   venueRecentFills: readonly VenueFill[];
+  /**
+   * Keys (`instrument:tradeId`) of venue fills already booked without an order record of ours
+   * (orphan and external fills of an earlier reconciliation): a re-check that sees them again in
+   * the venue's recent trades must not book them twice.
+   */
+  bookedWithoutRecord?: ReadonlySet<string>;
 }
 
 export type FillOwner = 'own' | 'orphan' | 'external';
@@ -91,7 +102,7 @@ export interface ReconciliationPlan {
 const sameQty = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b)) + 1e-12;
 
 /** Trade ids are unique per venue instrument (Binance numbers trades per symbol). */
-const fillKey = (instrument: number, tradeId: number): string => `${instrument}:${tradeId}`;
+export const fillKey = (instrument: number, tradeId: number): string => `${instrument}:${tradeId}`;
 
 function assertInput(input: ReconcileInput): void {
   const seen = new Set<string>();
@@ -113,6 +124,7 @@ export function reconcile(input: ReconcileInput): ReconciliationPlan {
 
   const knownFills = new Set<string>();
   for (const o of input.ownOrders) for (const t of o.tradeIds) knownFills.add(fillKey(o.instrument, t));
+  for (const key of input.bookedWithoutRecord ?? []) knownFills.add(key);
 
   const plan: ReconciliationPlan = {
     matched: [],
@@ -178,4 +190,46 @@ export function reconcile(input: ReconcileInput): ReconciliationPlan {
     plan.quantityMismatches.length === 0 &&
     plan.statusConflicts.length === 0;
   return plan;
+}
+
+/**
+ * The terms an order adopted from the venue is kept under: the venue's type and time in force,
+ * and reduce-only when the venue flags it or when our client id says it is one of the order
+ * manager's own flatten orders (always reduce-only; a spot venue carries no such flag). Adopting
+ * it as a plain order would let the trading gate treat a flatten as new risk.
+ */
+export function adoptedOrderTerms(order: VenueOpenOrder, strategy: number): { type: OrderType; timeInForce: TimeInForce; reduceOnly: number } {
+  return { type: order.type, timeInForce: order.timeInForce, reduceOnly: order.reduceOnly === 1 || strategy === FLATTEN_STRATEGY_ID ? 1 : 0 };
+}
+
+export type DifferenceKind = 'missingOnVenue' | 'adoptOwn' | 'adoptExternal' | 'unknownFill' | 'quantityMismatch' | 'statusConflict';
+
+/** One way our view and the venue's differed, with the action taken, for an event, a log line and a counter. */
+export interface ReconcileDifference {
+  kind: DifferenceKind;
+  clientOrderId: string;
+  /** What differed and what is done about it, in words. */
+  detail: string;
+}
+
+/**
+ * Every difference of a plan, one entry each. External orders already tracked (`knownExternal`,
+ * by client id) are not new differences: a re-check lists them every time.
+ */
+export function differencesOf(plan: ReconciliationPlan, knownExternal: ReadonlySet<string> = new Set()): ReconcileDifference[] {
+  const out: ReconcileDifference[] = [];
+  for (const x of plan.missingOnVenue) {
+    out.push({ kind: 'missingOnVenue', clientOrderId: x.clientOrderId, detail: `we hold it ${x.ourStatus}, the venue does not list it open: ${x.action === 'MARK_FILLED' ? 'its missed fills complete it' : 'asking the venue how it closed'}` });
+  }
+  for (const a of plan.adoptOwn) out.push({ kind: 'adoptOwn', clientOrderId: a.clientOrderId, detail: `open on the venue under our namespace (strategy ${a.strategy}, intent ${a.intentId}) with no record here: adopted` });
+  for (const e of plan.adoptExternal) {
+    if (!knownExternal.has(e.clientOrderId)) out.push({ kind: 'adoptExternal', clientOrderId: e.clientOrderId, detail: 'open on the venue, not ours: tracked, not touched' });
+  }
+  for (const u of plan.unknownFills) {
+    const booked = u.owner === 'external' ? 'counted as an external fill' : 'booked once';
+    out.push({ kind: 'unknownFill', clientOrderId: u.fill.clientOrderId, detail: `trade ${u.fill.tradeId} (${u.fill.qty} at ${u.fill.price}) was never applied here (${u.owner}): ${booked}` });
+  }
+  for (const q of plan.quantityMismatches) out.push({ kind: 'quantityMismatch', clientOrderId: q.clientOrderId, detail: `${q.field} is ${q.ours} here, ${q.venue} on the venue: querying the order` });
+  for (const c of plan.statusConflicts) out.push({ kind: 'statusConflict', clientOrderId: c.clientOrderId, detail: `we hold it ${c.ourStatus}, the venue lists it open: adopting the venue's view` });
+  return out;
 }

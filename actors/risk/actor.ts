@@ -21,10 +21,11 @@ import { nowUs } from '../../src/runtime/clock.js';
 import { compiledRoot } from '../../src/runtime/package-root.js';
 import { describeError } from '../../src/persistence/db-errors.js';
 import { orderIdFor } from '../order-manager/client-order-id.js';
-import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, parseVenueErrorNotice } from '../order-manager/pipeline-messages.js';
+import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_BALANCES, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, parseVenueBalances, parseVenueErrorNotice } from '../order-manager/pipeline-messages.js';
+import { checkLedger, type LedgerCheckState } from './ledger-check.js';
 import { controlType } from '../order-manager/venue-protocol.js';
-import { Ledger } from './accounting.js';
-import { formatUnits, unitsFromNumber } from '../../src/domain/money.js';
+import { Ledger, cashAccount } from './accounting.js';
+import { formatUnits, unitsFromNumber, unitsToNumber } from '../../src/domain/money.js';
 import {
   EMPTY_API_ERROR_WINDOW, apiErrorCascadeBreach, dailyLossBreach, drawdownBreach, newDrawdownState, recordApiError, slippageBreach,
   parseVenueStaleNotice, spreadBlowoutBreach, staleMarketBreach, stopLossBreaches, updateDailyLoss, updateDrawdown,
@@ -73,7 +74,10 @@ interface State {
   apiErrors: Map<number, ApiErrorWindow>;
   /** Panic key -> when sent; a standing breach is not sent again until it clears. */
   activePanics: Map<string, number>;
-  panicsSent: { kind: string; venue: number; instrument: number; value: number; threshold: number; atMs: number }[];
+  panicsSent: { kind: string; venue: number; instrument: number; value: number; threshold: number; atMs: number; reason?: string }[];
+  /** Baselines and strikes of the ledger-versus-venue check, by venue and asset. */
+  ledgerCheck: LedgerCheckState;
+  lastLedgerCheck: { venue: number; atMs: number; baselined: string[]; drifts: unknown[] } | null;
   orderManager: Outbox;
   killSwitch: Outbox;
   preTrade: PreTradeContext;
@@ -109,6 +113,8 @@ interface State {
     ringFull: Record<string, number>;
     ignoredFrames: number;
     badControl: number;
+    /** venue.balances notices compared with the ledger. */
+    ledgerChecks: number;
   };
 }
 
@@ -262,7 +268,8 @@ function onFill(state: State, ctx: Ctx, fill: Fill): void {
   }
 }
 
-function panic(state: State, ctx: Ctx, d: PanicDescriptor, event: boolean): void {
+/** `reason`: the finding in words, where the frame's numbers cannot say it (LEDGER_MISMATCH names the asset). */
+function panic(state: State, ctx: Ctx, d: PanicDescriptor, event: boolean, reason?: string): void {
   const key = `${d.kind}:${d.venue}:${d.instrument}`;
   const now = Date.now();
   const sentAt = state.activePanics.get(key);
@@ -275,10 +282,10 @@ function panic(state: State, ctx: Ctx, d: PanicDescriptor, event: boolean): void
   p.value = Number.isFinite(d.value) ? d.value : Number.MAX_VALUE;
   p.threshold = d.threshold;
   p.tsUs = nowUs();
-  const record = { kind: PANIC_NAMES[d.kind] ?? String(d.kind), venue: d.venue, instrument: d.instrument, value: p.value, threshold: d.threshold, atMs: now };
+  const record = { kind: PANIC_NAMES[d.kind] ?? String(d.kind), venue: d.venue, instrument: d.instrument, value: p.value, threshold: d.threshold, atMs: now, ...(reason !== undefined ? { reason } : {}) };
   state.panicsSent.push(record);
   if (state.panicsSent.length > 50) state.panicsSent.shift();
-  ctx.log.error(record, `risk panic: ${describePanic(p)} (venue ${d.venue}, instrument ${d.instrument})`);
+  ctx.log.error(record, `risk panic ${record.kind}: ${reason ?? describePanic(p)} (venue ${d.venue}, instrument ${d.instrument})`);
   ctx.emit('risk.panic', record);
   send(state, ctx, state.killSwitch, riskPanicCodec, p, `${record.kind} panic`);
 }
@@ -328,7 +335,7 @@ function watch(state: State, ctx: Ctx): void {
   }
   for (const [key, sentAt] of state.activePanics) {
     const kind = Number(key.split(':')[0]);
-    const eventKind = kind === PanicKind.SLIPPAGE || kind === PanicKind.API_ERROR_CASCADE;
+    const eventKind = kind === PanicKind.SLIPPAGE || kind === PanicKind.API_ERROR_CASCADE || kind === PanicKind.LEDGER_MISMATCH;
     if (eventKind ? nowMs - sentAt >= EVENT_PANIC_REARM_MS : !standing.has(key)) state.activePanics.delete(key);
   }
 }
@@ -376,6 +383,9 @@ function onControl(state: State, ctx: Ctx, message: unknown, peer: string): void
     case VENUE_ERROR:
       onVenueError(state, ctx, message, peer);
       return;
+    case VENUE_BALANCES:
+      onVenueBalances(state, ctx, message, peer);
+      return;
     case ORDER_CANCEL:
       try {
         const request = parseOrderCancel(message);
@@ -399,6 +409,49 @@ function onControl(state: State, ctx: Ctx, message: unknown, peer: string): void
       return;
     default:
       state.counters.ignoredFrames++;
+  }
+}
+
+/** What the ledger books per asset on one venue: the quote's cash, each base's inventory over its markets. */
+function bookedByAsset(state: State, ctx: Ctx, venue: number): Map<string, number> {
+  // The venue's balances arrive as doubles; the check compares both sides in 1e-8 units, so the
+  // exact cash is handed over as the double of its decimal (exact at the ledger's 8+ decimals).
+  const cash = unitsToNumber(state.ledger.balance(cashAccount(venue, state.ledger.quoteAsset)).units, state.ledger.moneyScale);
+  const booked = new Map<string, number>([[state.ledger.quoteAsset, cash]]);
+  for (const spec of ctx.config.specs.values()) booked.set(spec.base, (booked.get(spec.base) ?? 0) + state.ledger.position(venue, spec.id).qty);
+  return booked;
+}
+
+/** A venue's balances after a reconciliation (the fills it booked came first on this ring): compared with the ledger. */
+function onVenueBalances(state: State, ctx: Ctx, message: unknown, peer: string): void {
+  let result;
+  let notice;
+  try {
+    notice = parseVenueBalances(message);
+    const c = ctx.config.ledger_check;
+    const venue = notice.venue;
+    const feesBooked = state.ledger.positions().filter((p) => p.venue === venue).reduce((sum, p) => sum + p.fees, 0);
+    const unitPrice = (asset: string): number | undefined => {
+      if (asset === state.ledger.quoteAsset) return 1;
+      const market = [...ctx.config.specs.values()].find((spec) => spec.base === asset);
+      return market === undefined ? undefined : markOf(state, venue, market.id);
+    };
+    const settings = { tolerance: c.tolerance, defaultFraction: c.default_fraction, confirmations: c.confirmations };
+    result = checkLedger(state.ledgerCheck, venue, bookedByAsset(state, ctx, venue), notice.balances, settings, { feesBooked, unitPrice });
+  } catch (error) {
+    state.counters.badControl++;
+    ctx.log.error({ peer }, `bad venue.balances from ${peer}: ${(error as Error).message}`);
+    return;
+  }
+  state.ledgerCheck = result.state;
+  state.counters.ledgerChecks++;
+  state.lastLedgerCheck = { venue: notice.venue, atMs: Date.now(), baselined: result.baselined, drifts: result.drifts };
+  if (result.baselined.length > 0) ctx.log.info({ venue: notice.venue, assets: result.baselined }, `ledger check: venue ${notice.venue} balances of ${result.baselined.join(', ')} taken as the baseline`);
+  for (const d of result.drifts) if (d.strikes < ctx.config.ledger_check.confirmations) ctx.log.warn(d, `ledger check: ${d.reason}; panics if the next read agrees`);
+  for (const d of result.mismatches) {
+    // The frame carries numbers only: a market of the asset stands for it; the reason names it.
+    const market = [...ctx.config.specs.values()].find((s) => s.base === d.asset || s.quote === d.asset);
+    panic(state, ctx, { kind: PanicKind.LEDGER_MISMATCH, venue: d.venue, instrument: market?.id ?? 0, value: Math.abs(Number(d.drift)), threshold: Number(d.tolerance) }, true, `ledger mismatch: ${d.reason}`);
   }
 }
 
@@ -463,6 +516,7 @@ function status(state: State, ctx: Ctx) {
     limits: ctx.config.limits,
     panicLimits: ctx.config.panics,
     panicsSent: state.panicsSent,
+    lastLedgerCheck: state.lastLedgerCheck,
     lastVar: state.lastVar,
     recovery: state.recovery,
     positionsKnown: state.positionsKnown,
@@ -547,6 +601,8 @@ export default defineActor<RiskConfig, State>({
       apiErrors: new Map(),
       activePanics: new Map(),
       panicsSent: [],
+      ledgerCheck: new Map(),
+      lastLedgerCheck: null,
       orderManager: need(config.order_manager_peer, 'order_manager_peer'),
       killSwitch: need(config.kill_switch_peer, 'kill_switch_peer'),
       preTrade: {
@@ -570,7 +626,7 @@ export default defineActor<RiskConfig, State>({
       startedAtMs: Date.now(),
       counters: {
         intents: 0, approved: 0, rejected: {}, duplicateIntents: 0, badIntents: 0, reports: 0, fills: 0, badFills: 0, books: 0, trades: 0,
-        venueErrors: 0, cancelRaces: 0, cancelsForwarded: 0, ringFull: {}, ignoredFrames: 0, badControl: 0,
+        venueErrors: 0, cancelRaces: 0, cancelsForwarded: 0, ringFull: {}, ignoredFrames: 0, badControl: 0, ledgerChecks: 0,
       },
     };
     await restorePositions(state, ctx);

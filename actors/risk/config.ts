@@ -39,6 +39,19 @@ export const riskConfigSchema = z.strictObject({
     spread_blowout_bps: positive,
     api_errors: z.strictObject({ max: z.number().int().min(1), window_ms: ms(1) }),
   }),
+  /**
+   * The ledger against the venue's balances, checked at every reconciliation (ledger-check.ts).
+   * `tolerance`: asset -> largest drift accepted, in the asset's units; other assets accept
+   * `default_fraction` of the venue's amount. `confirmations`: reads in a row beyond it before
+   * the LEDGER_MISMATCH panic (one read may race a fill on its way).
+   */
+  ledger_check: z
+    .strictObject({
+      tolerance: z.record(z.string().min(1).max(20), z.number().min(0)).default({}),
+      default_fraction: z.number().min(0).max(1).default(0.002),
+      confirmations: z.number().int().min(1).default(2),
+    })
+    .default({ tolerance: {}, default_fraction: 0.002, confirmations: 2 }),
   /** Post-trade watch period (equity, drawdown, daily loss, stop loss, staleness). */
   watch_ms: ms(5).default(250),
   var: z

@@ -48,7 +48,8 @@ export const TripSource = { ADMIN: 1, GPIO_BUTTON: 2, GPIO_TAMPER: 3, RISK_PANIC
 export type TripSource = (typeof TripSource)[keyof typeof TripSource];
 
 /** Why the risk monitor panicked. */
-export const PanicKind = { DRAWDOWN: 1, DAILY_LOSS: 2, STALE_QUOTES: 3, SPREAD_BLOWOUT: 4, SLIPPAGE: 5, API_ERROR_CASCADE: 6, STOP_LOSS: 7 } as const;
+/** LEDGER_MISMATCH: risk's ledger and a venue's balance of one asset disagree beyond tolerance (actors/risk/ledger-check.ts). */
+export const PanicKind = { DRAWDOWN: 1, DAILY_LOSS: 2, STALE_QUOTES: 3, SPREAD_BLOWOUT: 4, SLIPPAGE: 5, API_ERROR_CASCADE: 6, STOP_LOSS: 7, LEDGER_MISMATCH: 8 } as const;
 export type PanicKind = (typeof PanicKind)[keyof typeof PanicKind];
 
 /** Best bid/ask of one instrument on one venue. */

@@ -32,6 +32,8 @@ export function describePanic(p: Pick<RiskPanic, 'kind' | 'value' | 'threshold'>
       return `api error cascade: ${num(p.value, 0)} venue API errors within the window, limit ${num(p.threshold, 0)}`;
     case PanicKind.STOP_LOSS:
       return `stop loss: position ${num(p.value)} bps against its entry, stop at ${num(p.threshold)} bps`;
+    case PanicKind.LEDGER_MISMATCH:
+      return `ledger mismatch: the venue's balance drifted ${num(p.value, 8)} from the booked ledger, tolerance ${num(p.threshold, 8)} (asset and amounts in risk's status)`;
     default:
       return `panic kind ${String(p.kind)}: ${p.value} against ${p.threshold}`;
   }

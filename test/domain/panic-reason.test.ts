@@ -16,6 +16,7 @@ const cases: Array<[string, { kind: PanicKind; value: number; threshold: number 
   ['slippage in bps', { kind: PanicKind.SLIPPAGE, value: 90, threshold: 50 }, 'slippage: a fill 90 bps worse than expected, limit 50 bps'],
   ['api error cascade as counts', { kind: PanicKind.API_ERROR_CASCADE, value: 3, threshold: 3 }, 'api error cascade: 3 venue API errors within the window, limit 3'],
   ['stop loss in bps', { kind: PanicKind.STOP_LOSS, value: 1000, threshold: 500 }, 'stop loss: position 1000 bps against its entry, stop at 500 bps'],
+  ['ledger mismatch in asset units', { kind: PanicKind.LEDGER_MISMATCH, value: 0.012, threshold: 0.0002 }, "ledger mismatch: the venue's balance drifted 0.012 from the booked ledger, tolerance 0.0002 (asset and amounts in risk's status)"],
 ];
 
 describe('a risk panic in words', () => {

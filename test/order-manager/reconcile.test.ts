@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Side } from '../../src/domain/messages.js';
+import { OrderType, Side, TimeInForce } from '../../src/domain/messages.js';
 import { clientOrderId } from '../../actors/order-manager/client-order-id.js';
-import { reconcile, type OwnOrderView, type VenueFill, type VenueOpenOrder } from '../../actors/order-manager/reconcile.js';
+import { adoptedOrderTerms, differencesOf, fillKey, reconcile, type OwnOrderView, type VenueFill, type VenueOpenOrder } from '../../actors/order-manager/reconcile.js';
 
 const NS = 'b4';
 const own = (intent: number, patch: Partial<OwnOrderView> = {}): OwnOrderView => ({
@@ -24,6 +24,9 @@ const venueOpen = (clientId: string, patch: Partial<VenueOpenOrder> = {}): Venue
   qty: 1,
   cumQty: 0,
   price: 100,
+  type: OrderType.LIMIT,
+  timeInForce: TimeInForce.GTC,
+  reduceOnly: 0,
   ...patch,
 });
 const venueFill = (tradeId: number, clientId: string, qty: number): VenueFill => ({
@@ -132,5 +135,50 @@ describe('reconciliation of own records vs the venue', () => {
   it('refuses ambiguous input with a clear error', () => {
     expect(() => reconcile({ namespace: NS, ownOrders: [own(1), own(1)], venueOpenOrders: [], venueRecentFills: [] })).toThrow(/two own orders share clientOrderId/);
     expect(() => reconcile({ namespace: NS, ownOrders: [], venueOpenOrders: [venueOpen('x'), venueOpen('x')], venueRecentFills: [] })).toThrow(/twice as open/);
+  });
+});
+
+describe('continuous reconciliation: adopted terms, fills booked once, differences', () => {
+  it('adoptedOrderTerms: the venue type and time in force stay; reduce-only when the venue says so or the order is our flatten', () => {
+    const flatten = venueOpen(clientOrderId(NS, 0, 3), { type: OrderType.MARKET, timeInForce: TimeInForce.IOC, reduceOnly: 0 });
+    expect(adoptedOrderTerms(flatten, 0)).toEqual({ type: OrderType.MARKET, timeInForce: TimeInForce.IOC, reduceOnly: 1 });
+    const flagged = venueOpen(clientOrderId(NS, 4, 1), { type: OrderType.LIMIT, timeInForce: TimeInForce.FOK, reduceOnly: 1 });
+    expect(adoptedOrderTerms(flagged, 4)).toEqual({ type: OrderType.LIMIT, timeInForce: TimeInForce.FOK, reduceOnly: 1 });
+    expect(adoptedOrderTerms(venueOpen(clientOrderId(NS, 4, 2), { type: OrderType.LIMIT_MAKER }), 4)).toEqual({ type: OrderType.LIMIT_MAKER, timeInForce: TimeInForce.GTC, reduceOnly: 0 });
+  });
+
+  it('a fill booked earlier without an order record is not unknown again on a re-check', () => {
+    const orphan = venueFill(70, clientOrderId(NS, 9, 9), 0.2);
+    const external = venueFill(71, 'web_manual_1', 0.3);
+    const first = reconcile({ namespace: NS, ownOrders: [], venueOpenOrders: [], venueRecentFills: [orphan, external] });
+    expect(first.unknownFills.map((u) => [u.fill.tradeId, u.owner])).toEqual([[70, 'orphan'], [71, 'external']]);
+    const again = reconcile({ namespace: NS, ownOrders: [], venueOpenOrders: [], venueRecentFills: [orphan, external], bookedWithoutRecord: new Set([fillKey(1, 70), fillKey(1, 71)]) });
+    expect(again.unknownFills).toEqual([]);
+    expect(again.clean).toBe(true);
+  });
+
+  it('differencesOf: one entry per difference with what is done; external orders already tracked are not new', () => {
+    const missing = own(1);
+    const conflict = own(2, { status: 'CANCELED' });
+    const mismatch = own(3);
+    const adoptId = clientOrderId(NS, 4, 5);
+    const plan = reconcile({
+      namespace: NS,
+      ownOrders: [missing, conflict, mismatch],
+      venueOpenOrders: [venueOpen(conflict.clientOrderId), venueOpen(mismatch.clientOrderId, { qty: 2 }), venueOpen(adoptId), venueOpen('web_old'), venueOpen('web_new')],
+      venueRecentFills: [venueFill(80, missing.clientOrderId, 1)],
+    });
+    const diffs = differencesOf(plan, new Set(['web_old']));
+    expect(diffs.map((d) => [d.kind, d.clientOrderId])).toEqual([
+      ['missingOnVenue', missing.clientOrderId],
+      ['adoptOwn', adoptId],
+      ['adoptExternal', 'web_new'],
+      ['unknownFill', missing.clientOrderId],
+      ['quantityMismatch', mismatch.clientOrderId],
+      ['statusConflict', conflict.clientOrderId],
+    ]);
+    expect(diffs[0]!.detail).toBe('we hold it ACCEPTED, the venue does not list it open: its missed fills complete it');
+    expect(diffs[3]!.detail).toBe('trade 80 (1 at 100) was never applied here (own): booked once');
+    expect(differencesOf(reconcile({ namespace: NS, ownOrders: [], venueOpenOrders: [], venueRecentFills: [] }))).toEqual([]);
   });
 });

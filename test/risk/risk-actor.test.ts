@@ -207,3 +207,38 @@ describe('risk actor: every panic kind reaches the kill switch when its breach h
     });
   }
 });
+
+describe('risk actor: its ledger against the venue balances', () => {
+  it('a balance changed at the venue behind the bot beyond tolerance is a LEDGER_MISMATCH panic naming venue, asset, amounts and tolerance; within tolerance none', async () => {
+    const s = await system({}, { ledger_check: { tolerance: { USDT: 1, BTC: 0.001 }, confirmations: 1 } });
+    let checks = 0;
+    const venueHolds = async (usdt: number, btc: number) => {
+      await s.om.invoke('send', { peer: 'risk', kind: 'Control', message: { type: 'venue.balances', venue: 1, balances: [{ asset: 'BTC', total: btc }, { asset: 'ETH', total: 0 }, { asset: 'USDT', total: usdt }], atMs: Date.now() } });
+      checks++;
+      await waitFor(`ledger check ${checks}`, s.status, (st) => st.counters.ledgerChecks === checks);
+    };
+    const panics = async () => (await s.received(s.ks)).filter((r) => r.kind === 'RiskPanic');
+    // The account holds more than the capital of the config: the first read is the baseline.
+    await venueHolds(50_000, 0.25);
+    await s.goLong();
+    await venueHolds(49_900, 1.25);
+    await venueHolds(49_900.5, 1.2505);
+    expect((await s.status()).lastLedgerCheck.drifts).toEqual([]);
+    expect(await panics()).toEqual([]);
+
+    // 900 USDT left the account behind the bot's back.
+    await venueHolds(49_000, 1.25);
+    const sent = await waitFor('the LEDGER_MISMATCH panic', panics, (x) => x.length > 0);
+    expect(sent.map((r) => r.message)).toEqual([expect.objectContaining({ kind: PanicKind.LEDGER_MISMATCH, venue: 1, value: 900, threshold: 1 })]);
+    const record = (await s.status()).panicsSent.at(-1);
+    expect(record.kind).toBe('LEDGER_MISMATCH');
+    expect(record.reason).toBe('ledger mismatch: venue 1 USDT: the ledger books 9900.00000000, the venue holds 49000.00000000 (40000.00000000 apart at the first check); drift -900.00000000 is beyond the tolerance 1.00000000 (1 read(s) in a row)');
+  });
+
+  it('a bad venue.balances is refused by name; the actor keeps checking', async () => {
+    const s = await system();
+    await s.om.invoke('send', { peer: 'risk', kind: 'Control', message: { type: 'venue.balances', venue: 1, balances: [{ asset: 'BTC', total: 'lots' }], atMs: 1 } });
+    await waitFor('the refusal counted', s.status, (st) => st.counters.badControl === 1);
+    expect((await s.status()).counters.ledgerChecks).toBe(0);
+  });
+});

@@ -59,7 +59,7 @@ export default defineActor<Config, State>({
       }
     } else if (decoded?.kind === 'Control' && controlType(decoded.message) === VENUE_RECONCILE) {
       const requestId = (decoded.message as { requestId: string }).requestId;
-      ctx.outbox(frame.peer).sendControl({ type: VENUE_SNAPSHOT, requestId, venue: ctx.config.venue, chunk: 0, final: true, openOrders: [], fills: [] });
+      ctx.outbox(frame.peer).sendControl({ type: VENUE_SNAPSHOT, requestId, venue: ctx.config.venue, chunk: 0, final: true, openOrders: [], fills: [], balances: [] });
     }
   },
   control: {

@@ -36,14 +36,15 @@ describe('order manager: reconciliation after a user-stream gap', () => {
     const t2 = (await rig.exchangeA.invoke('fill', { orderId: partlyAway, qty: 0.1, price: 99 })) as number;
     // Nothing reached the order manager: it still holds both as they were.
     const before = await rig.status();
-    expect(openOrder(before, filledAway)).toMatchObject({ status: 'ACCEPTED', cumQty: 0 });
-    expect(openOrder(before, partlyAway)).toMatchObject({ status: 'ACCEPTED', cumQty: 0 });
+    // Status quantities are decimal text at the instrument's step (order-figures.ts).
+    expect(openOrder(before, filledAway)).toMatchObject({ status: 'ACCEPTED', cumQty: '0.000' });
+    expect(openOrder(before, partlyAway)).toMatchObject({ status: 'ACCEPTED', cumQty: '0.000' });
     expect(await fillsAtRisk(rig)).toEqual([]);
 
     await rig.exchangeA.invoke('behave', { silent: false });
     await rig.exchangeA.invoke('streamGap', {});
-    const after = await waitFor('both missed fills applied', () => rig!.status(), (s) => openOrder(s, filledAway) === undefined && openOrder(s, partlyAway)?.cumQty === 0.1);
-    expect(openOrder(after, partlyAway)).toMatchObject({ status: 'PARTIALLY_FILLED', cumQty: 0.1 });
+    const after = await waitFor('both missed fills applied', () => rig!.status(), (s) => openOrder(s, filledAway) === undefined && openOrder(s, partlyAway)?.cumQty === '0.100');
+    expect(openOrder(after, partlyAway)).toMatchObject({ status: 'PARTIALLY_FILLED', cumQty: '0.100' });
     expect(after.recentFills.map((f: { tradeId: number }) => f.tradeId).sort()).toEqual([t1, t2].sort());
     expect(after.counters.reconciles).toMatchObject({ start: 2, 'stream-gap': 1 });
     expect(after.counters.reconcileDifferences).toEqual({ missingOnVenue: 1, unknownFill: 2 });
@@ -99,8 +100,8 @@ describe('order manager: reconciliation after a user-stream gap', () => {
     // these orders is judged as the reduce-only orders they are (a plain adoption was refused).
     const position = 0.5;
     const flatten = openOrder(s, flattenId)!;
-    expect(gateRefusal(TradingState.REDUCING, { side: Side.SELL, qty: flatten.qty, reduceOnly: flatten.reduceOnly }, position, 0, 0)).toBe(RejectReason.NONE);
-    expect(gateRefusal(TradingState.HALTED, { side: Side.SELL, qty: flatten.qty, reduceOnly: flatten.reduceOnly, flatten: true }, position, 0, 0, true)).toBe(RejectReason.NONE);
+    expect(gateRefusal(TradingState.REDUCING, { side: Side.SELL, qty: Number(flatten.qty), reduceOnly: flatten.reduceOnly }, position, 0, 0)).toBe(RejectReason.NONE);
+    expect(gateRefusal(TradingState.HALTED, { side: Side.SELL, qty: Number(flatten.qty), reduceOnly: flatten.reduceOnly, flatten: true }, position, 0, 0, true)).toBe(RejectReason.NONE);
     expect(exchangeGateRefusal(TradingState.HALTED, { action: OrderAction.SUBMIT, reduceOnly: flatten.reduceOnly, orderId: flattenId }, true)).toBe(RejectReason.NONE);
     expect(exchangeGateRefusal(TradingState.REDUCING, { action: OrderAction.SUBMIT, reduceOnly: openOrder(s, flaggedId)!.reduceOnly, orderId: flaggedId })).toBe(RejectReason.NONE);
   });
@@ -114,7 +115,7 @@ describe('order manager: periodic reconciliation', () => {
     await rig.exchangeA.invoke('behave', { silent: true });
     await rig.exchangeA.invoke('cancel', { orderId: cancelled });
     const trade = (await rig.exchangeA.invoke('fill', { orderId: partly, qty: 0.1, price: 99 })) as number;
-    const s = await waitFor('the periodic re-check resolved both', () => rig!.status(), (x) => openOrder(x, cancelled) === undefined && openOrder(x, partly)?.cumQty === 0.1);
+    const s = await waitFor('the periodic re-check resolved both', () => rig!.status(), (x) => openOrder(x, cancelled) === undefined && openOrder(x, partly)?.cumQty === '0.100');
     expect(s.counters.reconcileDifferences).toMatchObject({ missingOnVenue: 1, unknownFill: 1 });
     expect(s.counters.reconciles.periodic).toBeGreaterThanOrEqual(1);
     const cancelReports = await rig.reportsFor(cancelled);

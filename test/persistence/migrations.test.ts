@@ -57,20 +57,20 @@ for (const backend of backends) {
     });
 
     it('a failing step rolls back completely and names its file', async () => {
-      writeFileSync(join(dir, '007_broken.sql'), 'CREATE TABLE half_done (x int);\nSELECT no_such_function();\n');
-      await expect(migrate(pool, { dir })).rejects.toThrow(/007_broken\.sql failed: .*no_such_function/);
+      writeFileSync(join(dir, '008_broken.sql'), 'CREATE TABLE half_done (x int);\nSELECT no_such_function();\n');
+      await expect(migrate(pool, { dir })).rejects.toThrow(/008_broken\.sql failed: .*no_such_function/);
       const leftovers = await pool.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'half_done'`);
       expect(leftovers.rowCount).toBe(0);
-      const ledger = await pool.query('SELECT 1 FROM schema_migrations WHERE version = 7');
+      const ledger = await pool.query('SELECT 1 FROM schema_migrations WHERE version = 8');
       expect(ledger.rowCount).toBe(0);
-      rmSync(join(dir, '007_broken.sql'));
+      rmSync(join(dir, '008_broken.sql'));
     });
 
     it('refuses to run when an applied migration was edited, naming the file and both checksums', async () => {
       const file = join(dir, '003_market_data.sql');
       const original = readFileSync(file);
       writeFileSync(file, `${original.toString('utf8')}\n-- tweak\n`);
-      writeFileSync(join(dir, '007_next.sql'), 'CREATE TABLE next_step (x int);\n');
+      writeFileSync(join(dir, '008_next.sql'), 'CREATE TABLE next_step (x int);\n');
       const error = await migrate(pool, { dir }).then(() => null, (e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationChecksumError);
       const refused = error as MigrationChecksumError;
@@ -85,7 +85,7 @@ for (const backend of backends) {
 
       writeFileSync(file, original);
       const report = await migrate(pool, { dir });
-      expect(report.applied.map((m) => m.file)).toEqual(['007_next.sql']);
+      expect(report.applied.map((m) => m.file)).toEqual(['008_next.sql']);
     });
 
     it('refuses a folder with a variant missing its counterpart', async () => {

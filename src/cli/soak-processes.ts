@@ -6,8 +6,8 @@
 import { spawn, execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
-import { chownSync, existsSync, mkdirSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_API_KEY, DEFAULT_API_SECRET } from '../../actors/venue-sim/index.js';
@@ -224,6 +224,7 @@ export class SoakPostgres {
   private constructor(
     readonly connectionString: string,
     private readonly run: (tool: string, args: string[]) => string,
+    readonly dir: string,
     private readonly dataDir: string,
     private readonly startArgs: string[],
   ) {}
@@ -236,9 +237,10 @@ export class SoakPostgres {
     return candidates.find((dir) => ['initdb', 'pg_ctl', 'postgres'].every((tool) => existsSync(join(dir, tool)))) ?? null;
   }
 
-  static async start(bindir: string, dir: string): Promise<SoakPostgres> {
+  /** In its own temp folder: the soak's folder is private to root, and the server runs as `postgres`. */
+  static async start(bindir: string): Promise<SoakPostgres> {
     const asRoot = userInfo().uid === 0;
-    mkdirSync(dir, { recursive: true });
+    const dir = mkdtempSync(join(tmpdir(), 'bot4-soak-pg-'));
     if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })));
     const run = (tool: string, args: string[]): string => {
       const [command, fullArgs] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bindir, tool), ...args]] : [join(bindir, tool), args];
@@ -252,10 +254,16 @@ export class SoakPostgres {
     const dataDir = join(dir, 'data');
     const port = 5432;
     const startArgs = ['-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses='' -c fsync=off`, 'start'];
-    run('initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
-    run('pg_ctl', startArgs);
-    run('psql', ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-qAt', '-c', 'CREATE DATABASE bot4_soak']);
-    return new SoakPostgres(`postgresql://postgres@/bot4_soak?host=${dir}&port=${port}`, run, dataDir, startArgs);
+    try {
+      run('initdb', ['-D', dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+      run('pg_ctl', startArgs);
+      run('psql', ['-h', dir, '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-qAt', '-c', 'CREATE DATABASE bot4_soak']);
+    } catch (error) {
+      if (existsSync(join(dataDir, 'postmaster.pid'))) run('pg_ctl', ['-D', dataDir, '-m', 'immediate', 'stop']);
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+    return new SoakPostgres(`postgresql://postgres@/bot4_soak?host=${dir}&port=${port}`, run, dir, dataDir, startArgs);
   }
 
   /** The outage: a fast shutdown terminates every connection. */
@@ -272,7 +280,11 @@ export class SoakPostgres {
   }
 
   destroy(): void {
-    if (this.isUp) this.run('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']);
+    try {
+      if (this.isUp) this.run('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop']);
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -236,7 +236,22 @@ function toUnits(value: string | number): bigint {
   return sign * (BigInt(whole!.replace('-', '')) * 100_000_000n + BigInt(fraction.padEnd(8, '0').slice(0, 8)));
 }
 
-async function readDatabase(connectionString: string | null, pgliteDir: string, ids: Ids): Promise<{ orders: string[]; fills: BookedFill[] }> {
+/** HALTED stretches from the kill switch's own transitions (trips the soak did not make: risk panics, the dead man's switch). */
+export function haltWindows(transitions: readonly { state: string; atMs: number }[]): HaltWindow[] {
+  const windows: HaltWindow[] = [];
+  let from: number | null = null;
+  for (const t of [...transitions].sort((a, b) => a.atMs - b.atMs)) {
+    if (t.state === 'HALTED' && from === null) from = t.atMs;
+    if (t.state !== 'HALTED' && from !== null) {
+      windows.push({ fromMs: from, toMs: t.atMs });
+      from = null;
+    }
+  }
+  if (from !== null) windows.push({ fromMs: from, toMs: null });
+  return windows;
+}
+
+async function readDatabase(connectionString: string | null, pgliteDir: string, ids: Ids): Promise<{ orders: string[]; fills: BookedFill[]; halts: HaltWindow[] }> {
   const embedded = connectionString === null ? await startEmbeddedDatabase({ dataDir: pgliteDir, port: 0 }) : null;
   const client = new pg.Client({ connectionString: connectionString ?? embedded!.connectionString });
   try {
@@ -247,14 +262,15 @@ async function readDatabase(connectionString: string | null, pgliteDir: string, 
       symbol: r.instrument,
       tradeId: Number(r.trade_id),
     }));
-    return { orders, fills };
+    const transitions = (await client.query<{ state: string; at_ms: string }>('SELECT state, (extract(epoch FROM ts) * 1000)::bigint AS at_ms FROM kill_switch_events ORDER BY seq')).rows;
+    return { orders, fills, halts: haltWindows(transitions.map((t) => ({ state: t.state, atMs: Number(t.at_ms) }))) };
   } finally {
     await client.end().catch(() => undefined);
     await embedded?.stop();
   }
 }
 
-function summary(options: SoakOptions, schedule: readonly ScheduledFault[], log: RunLog, records: SoakRecords, violations: readonly Violation[], elapsedMs: number, dir: string): string {
+function summary(options: SoakOptions, schedule: readonly ScheduledFault[], log: RunLog, records: SoakRecords, violations: readonly Violation[], elapsedMs: number): string {
   const lines: string[] = [];
   lines.push(`bot4 soak: seed ${options.seed}, chaos ${options.minutes} min (${schedule.length} episodes planned), database ${options.database}, ${(elapsedMs / 1000).toFixed(0)} s in all`);
   lines.push('faults injected');
@@ -278,7 +294,6 @@ function summary(options: SoakOptions, schedule: readonly ScheduledFault[], log:
   if (violations.length > 50) lines.push(`  ! … and ${violations.length - 50} more`);
   for (const e of log.stepErrors) lines.push(`  step failed: ${e}`);
   lines.push(`violations: ${violations.length}`);
-  if (violations.length > 0) lines.push(`kept for inspection: ${dir}`);
   return lines.join('\n');
 }
 
@@ -306,7 +321,7 @@ export async function runSoak(argv: readonly string[]): Promise<number> {
   let postgres: SoakPostgres | null = null;
   let bot: BotProcess | undefined;
   let soak: Soak | undefined;
-  let violations: Violation[] = [];
+  let passed = false;
   try {
     // The venues, each its own process on a free port.
     const urlsByPort = new Map<number, { httpUrl: string; wsUrl: string }>();
@@ -327,8 +342,8 @@ export async function runSoak(argv: readonly string[]): Promise<number> {
     const paperUrls = new Map(actorsOf(paper.tree as Record<string, unknown>).filter((a) => a.kind === 'exchange').map((a) => [a.path, Number(new URL(String((a.config.emulator as { http_url: string }).http_url)).port)]));
     const ids = idsOf(plan.config.tree as Record<string, unknown>, venueByPort, paperUrls);
     if (bindir !== null) {
-      postgres = await SoakPostgres.start(bindir, join(dir, 'postgres'));
-      say(`database: PostgreSQL in ${join(dir, 'postgres')}`);
+      postgres = await SoakPostgres.start(bindir);
+      say(`database: PostgreSQL in ${postgres.dir}`);
     }
     bot = new BotProcess(configFile, childEnv(postgres ? { DATABASE_URL: postgres.connectionString } : {}));
     await bot.start();
@@ -362,7 +377,10 @@ export async function runSoak(argv: readonly string[]): Promise<number> {
     // The end: faults off, pause, trip (cancel every order; flatten if the config says so), quiet.
     say('end of chaos: clearing faults, pausing, tripping, waiting for quiet');
     await soak.clearFaults();
-    await soak.request('mode paused', (a) => a.request('mode.set', { mode: 'paused' }));
+    const before = await soak.status();
+    say(`trading before the final trip: ${before.trading.state} (${before.trading.reason})`);
+    // HALTED (a risk panic, say) refuses a mode change and is already cancelling; the trip is then a no-op.
+    if (before.trading.state !== 'HALTED') await soak.request('mode paused', (a) => a.request('mode.set', { mode: 'paused' }));
     await soak.request('trip', (a) => a.request('killswitch.trip', { reason: 'soak: end of run, cancel everything' }));
     log.halts.push({ fromMs: now(), toMs: null });
     const quiet = await waitForQuiet(soak, venues);
@@ -398,19 +416,21 @@ export async function runSoak(argv: readonly string[]): Promise<number> {
       riskPositions: statusPositions.parse(status.positions).map((p) => ({ venue: p.venue, symbol: ids.symbolByInstrument.get(p.instrument) ?? `instrument ${p.instrument}`, qty: toUnits(p.qty) })),
       databaseOrders: database.orders,
       databaseFills: database.fills,
-      halts: log.halts,
+      halts: [...log.halts, ...database.halts],
       restartsAfterTrip: log.restartsAfterTrip,
     };
-    violations = runChecks(records);
+    const violations = runChecks(records);
     if (!quiet.quiet) log.stepErrors.push(`no quiet within the wait: ${quiet.why}`);
-    say(summary(options, schedule, log, records, violations, now() - started, dir));
-    return violations.length === 0 && log.stepErrors.length === 0 ? 0 : 1;
+    say(summary(options, schedule, log, records, violations, now() - started));
+    passed = violations.length === 0 && log.stepErrors.length === 0;
+    return passed ? 0 : 1;
   } finally {
     soak?.close();
     if (bot?.running) await bot.sigkill();
     for (const v of venues.values()) await v.stop();
     postgres?.destroy();
-    if (violations.length === 0) rmSync(dir, { recursive: true, force: true });
+    if (passed) rmSync(dir, { recursive: true, force: true });
+    else say(`kept for inspection: ${dir}`);
   }
 }
 

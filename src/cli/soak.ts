@@ -39,11 +39,24 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
+/** `--minutes -1` as `--minutes=-1`: parseArgs takes "-1" for an option, and the answer should say the number is wrong. */
+function joinNegativeNumbers(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if ((argv[i] === '--minutes' || argv[i] === '--seed') && next !== undefined && /^-[\d.]/.test(next)) {
+      out.push(`${argv[i]}=${next}`);
+      i++;
+    } else out.push(argv[i]!);
+  }
+  return out;
+}
+
 /** Reads the flags; every bad one is a UsageError naming it (exit 2). */
 export function parseSoakArgs(argv: readonly string[]): SoakOptions | 'help' {
   let values: { minutes?: string; seed?: string; config?: string; database?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: joinNegativeNumbers(argv), options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (e) {
     throw new UsageError((e as Error).message, 'soak');
   }
@@ -86,6 +99,8 @@ interface RunLog {
   readonly halts: HaltWindow[];
   readonly restartsAfterTrip: RestartAfterTrip[];
   sigkillRestarts: number;
+  /** Reasons of the HALTs the bot made itself (reset by the soak before the next episode). */
+  readonly botHalts: string[];
   readonly stepErrors: string[];
 }
 
@@ -186,6 +201,18 @@ class Soak {
     }
   }
 
+  /**
+   * A HALTED the bot entered by itself (a risk panic, the dead man's switch) would refuse the mode
+   * flips and hold every later fault on a silent bot: it is noted and reset, as an operator would.
+   * Its stretch is checked like the soak's own trips (kill_switch_events).
+   */
+  async resetHaltTheBotMade(): Promise<void> {
+    const s = await this.status();
+    if (s.trading.state !== 'HALTED') return;
+    this.log.botHalts.push(s.trading.reason);
+    await this.request('reset', (a) => a.request('killswitch.reset', { reason: 'soak: reset a halt the bot made' }));
+  }
+
   private venue(name: string): VenueProcess {
     return this.venues.get(name)!;
   }
@@ -282,6 +309,7 @@ function summary(options: SoakOptions, schedule: readonly ScheduledFault[], log:
   lines.push(`  ${'sigkill restarts'.padEnd(24)} ${String(log.sigkillRestarts).padStart(5)}`);
   lines.push(`  ${'restarts while HALTED'.padEnd(24)} ${String(log.restartsAfterTrip.length).padStart(5)}`);
   lines.push(`  ${'actor kills'.padEnd(24)} ${String([...log.killedByKind.values()].reduce((a, b) => a + b, 0)).padStart(5)}`);
+  lines.push(`  ${'halts the bot made'.padEnd(24)} ${String(log.botHalts.length).padStart(5)}${log.botHalts.length > 0 ? `  (${[...new Set(log.botHalts)].join('; ').slice(0, 300)})` : ''}`);
   lines.push('venue records');
   lines.push(`  ${'orders'.padEnd(24)} ${String(records.venueOrders.length).padStart(5)}`);
   lines.push(`  ${'fills'.padEnd(24)} ${String(records.venueTrades.length).padStart(5)}`);
@@ -352,7 +380,7 @@ export async function runSoak(argv: readonly string[]): Promise<number> {
     const actorsByKind = new Map<string, string[]>();
     for (const a of actorsOf(plan.config.tree as Record<string, unknown>)) actorsByKind.set(a.kind, [...(actorsByKind.get(a.kind) ?? []), a.path]);
     const schedule = planSoak(options.seed, options.minutes * 60_000, { actors: actorsByKind, venues: [...venues.keys()], databaseOutage: postgres !== null });
-    const log: RunLog = { injected: new Map(), killedByKind: new Map(), halts: [], restartsAfterTrip: [], sigkillRestarts: 0, stepErrors: [] };
+    const log: RunLog = { injected: new Map(), killedByKind: new Map(), halts: [], restartsAfterTrip: [], sigkillRestarts: 0, botHalts: [], stepErrors: [] };
     soak = new Soak(bot, plan.socketPath, venues, postgres, log);
     await soak.connect();
 
@@ -362,6 +390,7 @@ export async function runSoak(argv: readonly string[]): Promise<number> {
       await sleep(Math.max(0, chaosStart + atMs - now()));
       say(`${((now() - chaosStart) / 1000).toFixed(1).padStart(6)} s  ${fault.kind} ${JSON.stringify(fault)}`);
       try {
+        await soak.resetHaltTheBotMade();
         await soak.run(fault);
         log.injected.set(fault.kind, (log.injected.get(fault.kind) ?? 0) + 1);
       } catch (error) {
@@ -446,7 +475,8 @@ async function waitForQuiet(soak: Soak, venues: ReadonlyMap<string, VenueProcess
       venueOpen += (await proc.signedGet<unknown[]>('openOrders')).length;
       for (const symbol of await proc.symbols()) trades += (await proc.myTrades(symbol)).length;
     }
-    const look = JSON.stringify({ trades, positions: status.positions });
+    // quantities only: a position's mark and unrealised PnL move with the market
+    const look = JSON.stringify({ trades, positions: status.positions === null ? null : statusPositions.parse(status.positions).map((p) => [p.venue, p.instrument, p.qty]) });
     const botOpen = status.openOrders?.length ?? Number.NaN;
     const why = `${venueOpen} open on the venues, ${botOpen} in the order manager, trades ${look === previous ? 'steady' : 'still changing'}, unavailable: ${status.unavailable.join(', ') || 'none'}`;
     if (venueOpen === 0 && botOpen === 0 && status.positions !== null && look === previous) return { quiet: true, status, why };

@@ -49,10 +49,17 @@ class Output {
   }
 }
 
+/** One exit listener per child, however many waits race it. */
+const exits = new WeakMap<ChildProcess, Promise<unknown>>();
+const exitOf = (child: ChildProcess): Promise<unknown> => {
+  if (!exits.has(child)) exits.set(child, once(child, 'exit').then(([code, signal]) => code ?? signal));
+  return exits.get(child)!;
+};
+
 async function withDeadline<T>(what: string, ms: number, work: Promise<T>, child: ChildProcess, tail: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const exited = once(child, 'exit').then(([code]) => {
-    throw new Error(`${what}: the process exited (${String(code)}) first:\n${tail()}`);
+  const exited = exitOf(child).then((how) => {
+    throw new Error(`${what}: the process exited (${String(how)}) first:\n${tail()}`);
   });
   const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms:\n${tail()}`)), ms)));
   try {

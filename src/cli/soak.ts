@@ -96,7 +96,8 @@ async function retrying<T>(what: string, work: () => Promise<T>, timeoutMs = 60_
 interface RunLog {
   readonly injected: Map<FaultKind, number>;
   readonly killedByKind: Map<string, number>;
-  readonly halts: HaltWindow[];
+  /** The soak's own trips: requested, acknowledged (fromMs), reset requested (toMs). */
+  readonly halts: (HaltWindow & { readonly requestedMs: number })[];
   readonly restartsAfterTrip: RestartAfterTrip[];
   sigkillRestarts: number;
   /** Reasons of the HALTs the bot made itself (reset by the soak before the next episode). */
@@ -182,8 +183,9 @@ class Soak {
         await this.request('mode active', (a) => a.request('mode.set', { mode: 'active' }));
         return;
       case 'trip-reset': {
+        const requestedMs = now();
         await this.request('trip', (a) => a.request('killswitch.trip', { reason: 'soak: trip' }));
-        const halt = { fromMs: now(), toMs: null as number | null };
+        const halt = { requestedMs, fromMs: now(), toMs: null as number | null };
         this.log.halts.push(halt);
         if (fault.restartWhileHalted) {
           await this.restartBot();
@@ -261,6 +263,17 @@ function toUnits(value: string | number): bigint {
   const [whole, fraction = ''] = value.split('.');
   const sign = whole!.startsWith('-') ? -1n : 1n;
   return sign * (BigInt(whole!.replace('-', '')) * 100_000_000n + BigInt(fraction.padEnd(8, '0').slice(0, 8)));
+}
+
+/**
+ * The soak's trips count from their acknowledgement: an order the exchange actor sent just before
+ * the trip may reach the venue after the kill switch's transition, and left before the trip. The
+ * database's stretches that one of the soak's trips started are replaced by the soak's; the others
+ * (the bot's own halts: risk panics, the dead man's switch) count from the kill switch's transition.
+ */
+export function mergeHalts(soakTrips: readonly (HaltWindow & { readonly requestedMs: number })[], recorded: readonly HaltWindow[]): HaltWindow[] {
+  const ours = (h: HaltWindow): boolean => soakTrips.some((t) => h.fromMs >= t.requestedMs && h.fromMs <= t.fromMs);
+  return [...soakTrips.map(({ fromMs, toMs }) => ({ fromMs, toMs })), ...recorded.filter((h) => !ours(h))];
 }
 
 /** HALTED stretches from the kill switch's own transitions (trips the soak did not make: risk panics, the dead man's switch). */
@@ -410,8 +423,9 @@ export async function runSoak(argv: readonly string[]): Promise<number> {
     say(`trading before the final trip: ${before.trading.state} (${before.trading.reason})`);
     // HALTED (a risk panic, say) refuses a mode change and is already cancelling; the trip is then a no-op.
     if (before.trading.state !== 'HALTED') await soak.request('mode paused', (a) => a.request('mode.set', { mode: 'paused' }));
+    const finalTripMs = now();
     await soak.request('trip', (a) => a.request('killswitch.trip', { reason: 'soak: end of run, cancel everything' }));
-    log.halts.push({ fromMs: now(), toMs: null });
+    log.halts.push({ requestedMs: finalTripMs, fromMs: now(), toMs: null });
     const quiet = await waitForQuiet(soak, venues);
     const status = quiet.status;
     const stopCode = await bot.stop();
@@ -445,7 +459,7 @@ export async function runSoak(argv: readonly string[]): Promise<number> {
       riskPositions: statusPositions.parse(status.positions).map((p) => ({ venue: p.venue, symbol: ids.symbolByInstrument.get(p.instrument) ?? `instrument ${p.instrument}`, qty: toUnits(p.qty) })),
       databaseOrders: database.orders,
       databaseFills: database.fills,
-      halts: [...log.halts, ...database.halts],
+      halts: mergeHalts(log.halts, database.halts),
       restartsAfterTrip: log.restartsAfterTrip,
     };
     const violations = runChecks(records);

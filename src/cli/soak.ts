@@ -408,6 +408,8 @@ export async function runSoak(argv: readonly string[]): Promise<number> {
         log.injected.set(fault.kind, (log.injected.get(fault.kind) ?? 0) + 1);
       } catch (error) {
         log.stepErrors.push(`${fault.kind} at ${((now() - chaosStart) / 1000).toFixed(1)} s: ${(error as Error).message.slice(0, 500)}`);
+        // an episode cut short must not leave its fault on (a silent feed, the database down) for the next ones
+        await soak.clearFaults().catch((e: unknown) => log.stepErrors.push(`clearing faults: ${(e as Error).message}`));
       }
       for (const exit of bot.unexpectedExits.splice(0)) {
         log.stepErrors.push(exit);

@@ -32,7 +32,7 @@ describe('bot4 soak: bad input exits 2 and names it', () => {
     expect(result.stderr).toContain('bot4 soak: ');
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-  }, 30_000);
+  }, 120_000);
 
   it('--help prints the usage and exits 0; bot4 --help lists soak', async () => {
     const help = await runCli(['soak', '--help']);
@@ -40,5 +40,5 @@ describe('bot4 soak: bad input exits 2 and names it', () => {
     expect(help.stdout).toContain('Usage: bot4 soak --minutes N --seed S');
     const main = await runCli(['--help']);
     expect(main.stdout).toMatch(/^ {2}soak --minutes N --seed S/m);
-  }, 30_000);
+  }, 120_000);
 });

@@ -105,6 +105,8 @@ interface RunLog {
   sigkillRestarts: number;
   /** Reasons of the HALTs the bot made itself (reset by the soak before the next episode). */
   readonly botHalts: string[];
+  /** When the soak asked for each reset: a HALTED stretch ends no later. */
+  readonly resetRequestsMs: number[];
   readonly stepErrors: string[];
 }
 
@@ -197,6 +199,7 @@ class Soak {
         }
         await sleep(fault.ms);
         halt.toMs = now();
+        this.log.resetRequestsMs.push(halt.toMs);
         await this.request('reset', (a) => a.request('killswitch.reset', { reason: 'soak: reset after trip' }));
         return;
       }
@@ -215,6 +218,7 @@ class Soak {
     const s = await this.status();
     if (s.trading.state !== 'HALTED') return;
     this.log.botHalts.push(s.trading.reason);
+    this.log.resetRequestsMs.push(now());
     await this.request('reset', (a) => a.request('killswitch.reset', { reason: 'soak: reset a halt the bot made' }));
   }
 
@@ -274,9 +278,15 @@ function toUnits(value: string | number): bigint {
  * database's stretches that one of the soak's trips started are replaced by the soak's; the others
  * (the bot's own halts: risk panics, the dead man's switch) count from the kill switch's transition.
  */
-export function mergeHalts(soakTrips: readonly (HaltWindow & { readonly requestedMs: number })[], recorded: readonly HaltWindow[]): HaltWindow[] {
+export function mergeHalts(soakTrips: readonly (HaltWindow & { readonly requestedMs: number })[], recorded: readonly HaltWindow[], resetRequestsMs: readonly number[]): HaltWindow[] {
   const ours = (h: HaltWindow): boolean => soakTrips.some((t) => h.fromMs >= t.requestedMs && h.fromMs <= t.fromMs);
-  return [...soakTrips.map(({ fromMs, toMs }) => ({ fromMs, toMs })), ...recorded.filter((h) => !ours(h))];
+  // Only the soak resets, so a stretch ends no later than its reset request (the kill switch may
+  // open the gate a few ms before it stamps the transition).
+  const ended = (h: HaltWindow): HaltWindow => {
+    const request = [...resetRequestsMs].sort((a, b) => a - b).find((r) => r >= h.fromMs);
+    return request === undefined || (h.toMs !== null && h.toMs <= request) ? h : { fromMs: h.fromMs, toMs: request };
+  };
+  return [...soakTrips.map(({ fromMs, toMs }) => ({ fromMs, toMs })), ...recorded.filter((h) => !ours(h)).map(ended)];
 }
 
 /** HALTED stretches from the kill switch's own transitions (trips the soak did not make: risk panics, the dead man's switch). */
@@ -396,7 +406,7 @@ export async function runSoak(argv: readonly string[]): Promise<number> {
     const actorsByKind = new Map<string, string[]>();
     for (const a of actorsOf(plan.config.tree as Record<string, unknown>)) actorsByKind.set(a.kind, [...(actorsByKind.get(a.kind) ?? []), a.path]);
     const schedule = planSoak(options.seed, options.minutes * 60_000, { actors: actorsByKind, venues: [...venues.keys()], databaseOutage: postgres !== null });
-    const log: RunLog = { injected: new Map(), killedByKind: new Map(), halts: [], restartsAfterTrip: [], sigkillRestarts: 0, botHalts: [], stepErrors: [] };
+    const log: RunLog = { injected: new Map(), killedByKind: new Map(), halts: [], restartsAfterTrip: [], sigkillRestarts: 0, botHalts: [], resetRequestsMs: [], stepErrors: [] };
     soak = new Soak(bot, plan.socketPath, venues, postgres, log);
     await soak.connect();
 
@@ -465,7 +475,7 @@ export async function runSoak(argv: readonly string[]): Promise<number> {
       riskPositions: statusPositions.parse(status.positions).map((p) => ({ venue: p.venue, symbol: ids.symbolByInstrument.get(p.instrument) ?? `instrument ${p.instrument}`, qty: toUnits(p.qty) })),
       databaseOrders: database.orders,
       databaseFills: database.fills,
-      halts: mergeHalts(log.halts, database.halts),
+      halts: mergeHalts(log.halts, database.halts, log.resetRequestsMs),
       restartsAfterTrip: log.restartsAfterTrip,
     };
     const violations = runChecks(records);

@@ -18,6 +18,11 @@ describe('HALTED stretches the no-order-after-trip check uses', () => {
       { fromMs: 120, toMs: 300 }, // the kill switch's transition for the soak's trip, before the ack
       { fromMs: 500, toMs: 700 }, // a risk panic
     ];
-    expect(mergeHalts([soakTrip], recorded)).toEqual([{ fromMs: 180, toMs: 300 }, { fromMs: 500, toMs: 700 }]);
+    expect(mergeHalts([soakTrip], recorded, [300, 690])).toEqual([{ fromMs: 180, toMs: 300 }, { fromMs: 500, toMs: 690 }]);
+  });
+
+  it("a halt the bot made ends at the soak's reset request, not later when the kill switch stamped it", () => {
+    expect(mergeHalts([], [{ fromMs: 500, toMs: 760 }, { fromMs: 900, toMs: null }], [100, 740, 950])).toEqual([{ fromMs: 500, toMs: 740 }, { fromMs: 900, toMs: 950 }]);
+    expect(mergeHalts([], [{ fromMs: 500, toMs: 700 }], [])).toEqual([{ fromMs: 500, toMs: 700 }]);
   });
 });

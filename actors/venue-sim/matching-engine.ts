@@ -314,6 +314,12 @@ export class MatchingEngine {
     );
   }
 
+  /** Every order of the account on the symbol, open or closed, oldest first (GET allOrders). */
+  allOrders(account: string, symbol: string): Readonly<Order>[] {
+    this.spec(symbol);
+    return [...this.orders.values()].filter((order) => order.account === account && order.symbol === symbol);
+  }
+
   myTrades(account: string, symbol: string, query: TradeQuery = {}): Fill[] {
     this.spec(symbol);
     const limit = Math.min(Math.max(query.limit ?? 500, 1), 1000);

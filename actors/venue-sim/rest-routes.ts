@@ -235,6 +235,15 @@ function openOrders(venue: Venue, params: RequestParams, name: string): unknown 
   return venue.engine.openOrders(name, spec?.symbol).map(queriedOrderJson);
 }
 
+/** Binance's allOrders by orderId page: the orders from `orderId` on, at most `limit` (default 500, max 1000). */
+function allOrders(venue: Venue, params: RequestParams, name: string): unknown {
+  const spec = symbolParam(venue, params);
+  const fromId = params.integer('orderId') ?? 0;
+  const limit = Math.min(Math.max(params.integer('limit') ?? 500, 1), 1000);
+  params.assertAllRead();
+  return venue.engine.allOrders(name, spec.symbol).filter((order) => order.orderId >= fromId).slice(0, limit).map(queriedOrderJson);
+}
+
 function cancelOpenOrders(venue: Venue, params: RequestParams, name: string): unknown {
   const spec = symbolParam(venue, params);
   params.assertAllRead();
@@ -277,6 +286,7 @@ const ROUTES: Record<string, Route> = {
   'DELETE /api/v3/order': { signed: true, handler: cancelOrder },
   'GET /api/v3/openOrders': { signed: true, handler: openOrders },
   'DELETE /api/v3/openOrders': { signed: true, handler: cancelOpenOrders },
+  'GET /api/v3/allOrders': { signed: true, handler: allOrders },
   'GET /api/v3/myTrades': { signed: true, handler: myTrades },
 };
 

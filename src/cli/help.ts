@@ -9,6 +9,8 @@ Commands:
   ctl <subcommand>          talk to a running bot4 over its admin socket (tree, status, kill, …)
   venue [--port N]          run the local Binance-spot venue emulator (paper trading without internet);
                             --state-dir DIR keeps its accounts, orders and trades across restarts
+  soak --minutes N --seed S chaos soak: bot4 start against bot4 venue processes under seeded faults,
+                            checked against the venues' own records (exit 1 on any violation)
   bench [suite…] [--quick]  latency benchmarks (ring vs postMessage and others); bench/results/latest.json
   db migrate                apply the sql/ migrations to DATABASE_URL or the embedded database; print the report
   audit verify              check the hash-chained audit log; name the first edited or deleted row
@@ -107,6 +109,9 @@ Options:
   --maker-fee R         maker fee rate (default 0.001 = 0.1 %)
   --taker-fee R         taker fee rate (default 0.001)
   --seed N              seed of the simulated market (default 1)
+  --faults-from-stdin   read fault commands from stdin, one JSON per line as bot4 ctl fault's args
+                        ({"fault":"drop","kind":"all"}); each is answered on stdout with
+                        fault-ok {result} or fault-error <what is wrong> (bot4 soak drives it)
   --replay FILE         replay a recorded Binance stream (<ns> <json> lines, .gz or plain);
                         repeat for several files, played in order
   --speed X             replay speed: 1 = recorded pace (default), 10 = ten times, or max
@@ -117,4 +122,28 @@ Options:
   -h, --help            show this help
 
 Flags win over the file. A bad flag or file value exits with code 2 naming it.
+`;
+
+export const SOAK_HELP = `Usage: bot4 soak --minutes N --seed S [--config FILE] [--database pglite|postgres]
+
+The chaos soak. Starts one \`bot4 venue\` process per venue-sim actor of the paper config (their
+records outlive any crash of the bot) and \`bot4 start\` with that config minus the venue-sim
+actors, its exchange actors pointed at the venue processes and every file in a temp folder.
+For N minutes it injects a fault schedule fixed by the seed: actor kills (every kind), venue
+disconnects, silent feeds, dropped depth diffs, 429s, latency, a database outage (postgres
+only), mode flips, kill switch trips and resets (one with a SIGKILL while HALTED) and SIGKILLs
+of the whole bot4 start process. Then it pauses, trips (every order cancelled), waits for quiet
+and checks the bot's records (order manager journal, risk's positions, the database) against
+each venue's own orders and trades. Prints a summary table; see docs/soak.md.
+
+Options:
+  --minutes N        length of the chaos phase in minutes (a positive number, e.g. 1.5)
+  --seed S           seed of the fault schedule (an integer 0..4294967295)
+  --config FILE      the paper-trading config (default config/default.yaml)
+  --database D       pglite (default: the embedded database, which cannot be taken away) or
+                     postgres (a PostgreSQL server in the temp folder, stopped and started
+                     during the run: the database outage)
+  -h, --help         show this help
+
+Exit codes: 0 no violation, 1 a violation or a fault that could not be injected, 2 invalid usage.
 `;

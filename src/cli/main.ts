@@ -5,10 +5,10 @@
  */
 import { BENCH_HELP } from './bench-help.js';
 import { AUDIT_HELP, DB_HELP } from './db-help.js';
-import { CTL_HELP, MAIN_HELP, START_HELP, VENUE_HELP } from './help.js';
+import { CTL_HELP, MAIN_HELP, SOAK_HELP, START_HELP, VENUE_HELP } from './help.js';
 import { UsageError } from './usage-error.js';
 
-const HELP_BY_COMMAND: Record<string, string> = { start: START_HELP, ctl: CTL_HELP, venue: VENUE_HELP, bench: BENCH_HELP, db: DB_HELP, audit: AUDIT_HELP };
+const HELP_BY_COMMAND: Record<string, string> = { start: START_HELP, ctl: CTL_HELP, venue: VENUE_HELP, soak: SOAK_HELP, bench: BENCH_HELP, db: DB_HELP, audit: AUDIT_HELP };
 
 async function main(argv: readonly string[]): Promise<{ code: number; exitNow: boolean }> {
   const [command, ...rest] = argv;
@@ -33,6 +33,11 @@ async function main(argv: readonly string[]): Promise<{ code: number; exitNow: b
     case 'venue': {
       const { runVenue } = await import('./venue.js');
       return { code: await runVenue(rest), exitNow: true };
+    }
+    case 'soak': {
+      const { runSoak } = await import('./soak.js');
+      // the child processes are gone, but a pg or fetch socket must not hold the exit
+      return { code: await runSoak(rest), exitNow: true };
     }
     case 'bench': {
       const { runBenchCommand } = await import('./bench.js');

@@ -1,8 +1,10 @@
 /** `bot4 venue`: runs the local venue emulator (actors/venue-sim) until SIGINT/SIGTERM. */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startVenueEmulator, type RunningVenue } from '../../actors/venue-sim/index.js';
 import { formatDecimal } from '../../actors/venue-sim/decimal.js';
+import { applyFaultCommand, parseFaultCommand } from '../../actors/venue-sim/fault-command.js';
 import { VENUE_HELP } from './help.js';
 import { UsageError } from './usage-error.js';
 import { planVenue, VenuePlanError, type VenueFlags, type VenuePlan } from './venue-plan.js';
@@ -25,11 +27,12 @@ const OPTIONS = {
   speed: { type: 'string' },
   symbol: { type: 'string' },
   'state-dir': { type: 'string' },
+  'faults-from-stdin': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 export async function runVenue(argv: readonly string[], out: VenueOutput = process.stdout, err: VenueOutput = process.stderr): Promise<number> {
-  let values: VenueFlags & { help?: boolean };
+  let values: VenueFlags & { help?: boolean; 'faults-from-stdin'?: boolean };
   try {
     ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (e) {
@@ -58,6 +61,7 @@ export async function runVenue(argv: readonly string[], out: VenueOutput = proce
     return 1;
   }
   out.write(banner(venue, plan));
+  if (values['faults-from-stdin']) acceptFaultsFromStdin(venue, out);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -65,6 +69,25 @@ export async function runVenue(argv: readonly string[], out: VenueOutput = proce
   err.write(`bot4 venue: ${signal} received, closing\n`);
   await venue.close();
   return 0;
+}
+
+/**
+ * `--faults-from-stdin`: each stdin line is one fault command, the JSON of `bot4 ctl fault`'s args
+ * (`{"fault":"drop","kind":"all"}`), so a parent process (`bot4 soak`) can switch faults in this
+ * emulator while it runs. Each line is answered on stdout, `fault-ok {result}` or `fault-error
+ * <what is wrong>`; a bad line never stops the emulator.
+ */
+function acceptFaultsFromStdin(venue: RunningVenue, out: VenueOutput): void {
+  const lines = createInterface({ input: process.stdin });
+  lines.on('line', (line) => {
+    if (line.trim() === '') return;
+    try {
+      const result = applyFaultCommand(venue.faults, parseFaultCommand(JSON.parse(line)));
+      out.write(`fault-ok ${JSON.stringify(result)}\n`);
+    } catch (e) {
+      out.write(`fault-error ${(e as Error).message.replace(/\n/g, ' ')}\n`);
+    }
+  });
 }
 
 /** 20000 rather than 20000.00000000. */

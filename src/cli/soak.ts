@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { replayJournal } from '../../actors/order-manager/order-journal.js';
 import { AdminClient } from '../admin/client.js';
 import type { StatusReport } from '../admin/backend.js';
+import { parseUnits, unitsFromNumber } from '../domain/money.js';
 import { startEmbeddedDatabase } from '../persistence/embedded.js';
 import { packageRoot } from '../runtime/package-root.js';
 import { SOAK_HELP } from './help.js';
@@ -74,7 +75,8 @@ export function parseSoakArgs(argv: readonly string[]): SoakOptions | 'help' {
 }
 
 /** What the soak reads of `ctl status`: risk's positions and the order manager's open orders. */
-const statusPositions = z.array(z.looseObject({ venue: z.number(), instrument: z.number(), qty: z.number() }));
+// risk's status gives quantities as decimal text at the step's precision (exact money)
+const statusPositions = z.array(z.looseObject({ venue: z.number(), instrument: z.number(), qty: z.string() }));
 const statusOpenOrders = z.array(z.looseObject({ venue: z.number(), clientOrderId: z.string() }));
 
 /** The least quiet between two episodes when the run is behind its schedule (the schedule's own gaps are 2-4 s). */
@@ -269,12 +271,9 @@ function idsOf(tree: Record<string, unknown>, venueByPort: ReadonlyMap<number, s
   return { venueIdByExchange, symbolByInstrument, venueIdByRecorderName, journalFile: om.config.journal_file as string };
 }
 
-/** 8-decimal text (the venue's amounts) or a double of the bot's (rounded to the venue's 1e-8) as 1e-8 units. */
+/** A quantity as exact 1e-8 units: decimal text (the venue's, risk's status) or a wire double. */
 function toUnits(value: string | number): bigint {
-  if (typeof value === 'number') return BigInt(Math.round(value * 1e8));
-  const [whole, fraction = ''] = value.split('.');
-  const sign = whole!.startsWith('-') ? -1n : 1n;
-  return sign * (BigInt(whole!.replace('-', '')) * 100_000_000n + BigInt(fraction.padEnd(8, '0').slice(0, 8)));
+  return typeof value === 'number' ? unitsFromNumber(value, 8) : parseUnits(value, 8);
 }
 
 /**

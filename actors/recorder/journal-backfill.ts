@@ -28,10 +28,14 @@ export function submitOfJournalLine(line: JournalLine): OrderCommand {
   };
 }
 
-/** The SUBMITs to rebuild: journalled orders whose id the database does not hold, oldest order id first. */
+/**
+ * The SUBMITs to rebuild: journalled orders with a submit attempt (a SUBMIT left, or was about to) whose
+ * id the database does not hold, lowest order id first. Orders denied before any attempt never reached a
+ * venue and are not recorded (recorder-copy.ts), so they are not rebuilt either.
+ */
 export function missingSubmits(journal: ReadonlyMap<number, JournalLine>, inDatabase: ReadonlySet<number>): OrderCommand[] {
   return [...journal.values()]
-    .filter((line) => !inDatabase.has(line.order.orderId))
+    .filter((line) => line.attempts > 0 && !inDatabase.has(line.order.orderId))
     .sort((a, b) => a.order.orderId - b.order.orderId)
     .map(submitOfJournalLine);
 }

@@ -14,13 +14,13 @@ import { describeError } from '../../src/persistence/db-errors.js';
 import { loadOpenOrders } from '../../src/persistence/recovery.js';
 import type { PersistRecord, RecordOf } from '../../src/persistence/records.js';
 import { defineActor, type ActorContext, type InboundFrame } from '../../src/runtime/actor-definition.js';
+import { replayJournal } from '../order-manager/order-journal.js';
 import { nowUs } from '../../src/runtime/clock.js';
 import { parseRecorderConfig, type RecorderConfig } from './config.js';
 import { recordOfControl } from './control-messages.js';
 import { persistedTransition } from './kill-switch-reason.js';
 import { missingSubmits } from './journal-backfill.js';
 import { OrderEvents, type OrderEventOutcome } from './order-events.js';
-import { replayJournal } from '../order-manager/order-journal.js';
 import { bookTopRecord, fillRecord, killSwitchRecord, tradeRecord } from './record-mapping.js';
 
 type Ctx = ActorContext<RecorderConfig>;

@@ -8,16 +8,18 @@
  */
 import { appendFileSync } from 'node:fs';
 import pg from 'pg';
-import { tradingStateName } from '../../src/domain/messages.js';
+import { tradingStateName, type OrderCommand } from '../../src/domain/messages.js';
 import { BatchWriter } from '../../src/persistence/batch-writer.js';
 import { describeError } from '../../src/persistence/db-errors.js';
 import { loadOpenOrders } from '../../src/persistence/recovery.js';
 import type { PersistRecord, RecordOf } from '../../src/persistence/records.js';
 import { defineActor, type ActorContext, type InboundFrame } from '../../src/runtime/actor-definition.js';
+import { replayJournal } from '../order-manager/order-journal.js';
 import { nowUs } from '../../src/runtime/clock.js';
 import { parseRecorderConfig, type RecorderConfig } from './config.js';
 import { recordOfControl } from './control-messages.js';
 import { persistedTransition } from './kill-switch-reason.js';
+import { missingSubmits } from './journal-backfill.js';
 import { OrderEvents, type OrderEventOutcome } from './order-events.js';
 import { bookTopRecord, fillRecord, killSwitchRecord, tradeRecord } from './record-mapping.js';
 
@@ -45,22 +47,39 @@ interface State {
   restoredOpenOrders: number | string;
 }
 
-/** Reads the open orders so their later reports can be numbered and described; the database may be down. */
-async function restoreOpenOrders(config: RecorderConfig, orders: OrderEvents, ctx: Ctx): Promise<number | string> {
+/**
+ * Reads the open orders so their later reports can be numbered and described, then rebuilds the SUBMIT
+ * of every order in the order manager's journal that the database lacks (a copy lost when this actor
+ * was killed with it queued, or dropped on a full ring): returned to be queued. The database may be down.
+ */
+async function restoreOpenOrders(config: RecorderConfig, orders: OrderEvents, ctx: Ctx): Promise<{ restored: number | string; backfill: OrderCommand[] }> {
   const client = new pg.Client({ connectionString: config.database_url, connectionTimeoutMillis: 3_000 });
   client.on('error', () => undefined); // a server going away mid-query fails the query, which is handled
   try {
     await client.connect();
     const open = await loadOpenOrders(client);
     orders.restore(open);
-    return open.length;
+    return { restored: open.length, backfill: await journalledOrdersMissing(config, client, ctx) };
   } catch (error) {
     const why = `open orders not restored (${describeError(error)}): reports of orders submitted before this start go to the unmatched file`;
     ctx.log.warn({ err: error }, why);
-    return why;
+    return { restored: why, backfill: [] };
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+async function journalledOrdersMissing(config: RecorderConfig, client: pg.Client, ctx: Ctx): Promise<OrderCommand[]> {
+  if (config.order_journal_file === undefined) return [];
+  const journal = replayJournal(config.order_journal_file);
+  if (journal.lines.size === 0) return [];
+  const ids = [...journal.lines.keys()].map(String);
+  const present = await client.query<{ order_id: string }>('SELECT order_id::text AS order_id FROM orders WHERE order_id = ANY($1::bigint[])', [ids]);
+  const missing = missingSubmits(journal.lines, new Set(present.rows.map((row) => Number(row.order_id))));
+  if (missing.length > 0) {
+    ctx.log.warn({ orders: missing.map((c) => c.orderId) }, `${missing.length} order(s) in ${config.order_journal_file} are not in the database (their copy was lost): SUBMIT rebuilt from the journal`);
+  }
+  return missing;
 }
 
 function queue(state: State, record: PersistRecord): void {
@@ -139,7 +158,7 @@ export default defineActor<RecorderConfig, State>({
       strategyNames: config.strategyNames,
       clientIdNamespace: config.client_id_namespace,
     });
-    const restoredOpenOrders = await restoreOpenOrders(config, orders, ctx);
+    const { restored: restoredOpenOrders, backfill } = await restoreOpenOrders(config, orders, ctx);
     const writer = new BatchWriter({
       connectionString: config.database_url,
       spoolPath: config.spoolFile,
@@ -150,13 +169,19 @@ export default defineActor<RecorderConfig, State>({
       onSkippedBooked: ({ table, key }) =>
         ctx.log.warn({ table, key }, `${table} already holds ${key}: this record was not written (right after a replay that is expected; otherwise a different record under the same key is lost)`),
     });
+    const backfilled: PersistRecord[] = [];
+    for (const submit of backfill) {
+      const outcome = orders.command(submit);
+      if (outcome?.kind === 'record') backfilled.push(outcome.record);
+    }
     // a spool left by the previous run is replayed before anything new is written
+    for (const record of backfilled) writer.enqueue(record);
     void writer.retryNow().catch((error: unknown) => ctx.log.error({ err: error }, `spool replay at start failed: ${describeError(error)}`));
     ctx.log.info({ spool: config.spoolFile, restoredOpenOrders }, `recorder up: spool ${config.spoolFile}, ${typeof restoredOpenOrders === 'number' ? `${restoredOpenOrders} open orders restored` : restoredOpenOrders}`);
     return {
       writer,
       orders,
-      counters: { received: {}, queued: 0, duplicateReports: 0, unmatched: 0, refused: 0, lastError: null },
+      counters: { received: {}, queued: backfilled.length, duplicateReports: 0, unmatched: 0, refused: 0, lastError: null },
       unmatchedFile: `${config.spoolFile}.unmatched`,
       restoredOpenOrders,
     };

@@ -33,6 +33,11 @@ export const recorderConfigSchema = z.strictObject({
    * transition is read from there, because the TradingStateChange frame carries none.
    */
   kill_switch_state_file: z.string().min(1).optional(),
+  /**
+   * The order manager's journal (injected by the runtime from the order-manager node's `journal_file`):
+   * at start, journalled orders the database lacks get their SUBMIT rebuilt from it (journal-backfill.ts).
+   */
+  order_journal_file: z.string().min(1).optional(),
 });
 
 export type RecorderConfigInput = z.input<typeof recorderConfigSchema>;

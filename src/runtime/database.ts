@@ -41,6 +41,9 @@ export const RECORDER_KIND = 'recorder';
 export const RECORDING_KINDS: ReadonlySet<string> = new Set(['order-manager', 'risk']);
 const KILL_SWITCH_KIND = 'kill-switch';
 const DEFAULT_KILL_SWITCH_STATE_FILE = 'data/kill-switch.json';
+const ORDER_MANAGER_KIND = 'order-manager';
+/** The order manager's own default (actors/order-manager/config.ts). */
+const DEFAULT_ORDER_JOURNAL_FILE = 'data/order-manager.jsonl';
 
 export interface RuntimeDatabaseOptions {
   /** DATABASE_URL; absent = the embedded PGlite server. */
@@ -128,12 +131,16 @@ export function wireDatabaseActors(tree: SupervisorNodeSpec, connectionString: s
   const killSwitch = actorsOf(tree).find((a) => a.kind === KILL_SWITCH_KIND);
   // With several recorders the runtime cannot know which one keeps the orders: the YAML must say.
   const recorder = recorders.length === 1 ? recorders[0] : undefined;
+  const orderManager = actorsOf(tree).find((a) => a.kind === ORDER_MANAGER_KIND);
   const rewrite = (node: TreeNodeSpec): TreeNodeSpec => {
     if (node.type === 'supervisor') return { ...node, children: node.children.map(rewrite) };
     if (node.kind === KILL_SWITCH_KIND) return { ...node, sends: [...new Set([...node.sends, ...recorders.map((r) => r.name)])] };
     if (!DATABASE_ACTOR_KINDS.has(node.kind)) return node;
     const config = { ...node.config, database_url: connectionString };
-    if (node.kind === RECORDER_KIND) return { ...node, config: { ...(killSwitch ? { kill_switch_state_file: killSwitchStateFileOf(killSwitch) } : {}), ...config } };
+    if (node.kind === RECORDER_KIND) {
+      const journal = node === recorder ? orderJournalFileOf(orderManager) : undefined;
+      return { ...node, config: { ...(killSwitch ? { kill_switch_state_file: killSwitchStateFileOf(killSwitch) } : {}), ...(journal ? { order_journal_file: journal } : {}), ...config } };
+    }
     if (!RECORDING_KINDS.has(node.kind) || recorder === undefined || 'recorder_peer' in node.config) return { ...node, config };
     return {
       ...node,
@@ -142,6 +149,13 @@ export function wireDatabaseActors(tree: SupervisorNodeSpec, connectionString: s
     };
   };
   return rewrite(tree) as SupervisorNodeSpec;
+}
+
+/** The order manager's journal, which the recorder backfills missed orders from; both threads read the path against the same working folder. */
+function orderJournalFileOf(orderManager: ActorNodeSpec | undefined): string | undefined {
+  if (!orderManager) return undefined;
+  const file = (orderManager.config as { journal_file?: unknown }).journal_file;
+  return typeof file === 'string' ? file : DEFAULT_ORDER_JOURNAL_FILE;
 }
 
 function recorderVenues(recorder: ActorNodeSpec): unknown {

@@ -55,6 +55,21 @@ describe('runtime database wiring', () => {
     expect(actor(wired, 'risk').sends).toEqual(['listener']);
     expect(actor(wired, 'risk').config).toEqual({ recorder_peer: null, database_url: 'postgresql://x@/db?host=/tmp' });
     expect(databaseActors(wired).map((a) => a.name)).toEqual(['order-manager', 'risk', 'rec']);
+    // the recorder backfills missed orders from the order manager's journal: its default path here
+    expect(actor(wired, 'rec').config).toMatchObject({ order_journal_file: 'data/order-manager.jsonl' });
+  });
+
+  it("gives the recorder the order manager's journal_file, and none when there is no order manager", () => {
+    const spec = parseTreeSpec({
+      name: 'root',
+      strategy: 'one_for_one',
+      children: [
+        { name: 'order-manager', actor: 'order-manager', config: { journal_file: join(dir, 'om.jsonl') } },
+        { name: 'rec', actor: 'recorder', config: { venues: { '1': 'venue-a' }, instruments: [{ id: 1, symbol: 'A/B' }] } },
+      ],
+    });
+    expect(actor(wireDatabaseActors(spec, 'postgresql://x@/db'), 'rec').config).toMatchObject({ order_journal_file: join(dir, 'om.jsonl') });
+    expect(actor(wireDatabaseActors(tree(true), 'postgresql://x@/db'), 'recorder').config).not.toHaveProperty('order_journal_file');
   });
 
   it('starts no database for a tree whose database actors have no recorder (nothing would keep it current)', async () => {

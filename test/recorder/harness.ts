@@ -94,7 +94,8 @@ export class RecorderSystem {
     await this.startRecorder();
   }
 
-  async startRecorder(): Promise<void> {
+  /** `overrides` replace config keys for this start only (e.g. a flush interval long enough to hold records in memory). */
+  async startRecorder(overrides: Record<string, unknown> = {}): Promise<void> {
     this.recorder = await startActor(
       {
         path: 'root/recorder',
@@ -111,6 +112,7 @@ export class RecorderSystem {
           flush_interval_ms: 50,
           backoff: { min_ms: 50, max_ms: 400 },
           ...this.extraConfig,
+          ...overrides,
         },
       },
       this.wiring.get('recorder')!,

@@ -3,6 +3,7 @@
  * through their signed REST API), `bot4 start`, and a throwaway PostgreSQL server it can stop and
  * start (the database outage).
  */
+import { runPostgresTool } from '../persistence/postgres-tool.js';
 import { spawn, execFileSync, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
@@ -249,15 +250,7 @@ export class SoakPostgres {
     const asRoot = userInfo().uid === 0;
     const dir = mkdtempSync(join(tmpdir(), 'bot4-soak-pg-'));
     if (asRoot) chownSync(dir, Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })));
-    const run = (tool: string, args: string[]): string => {
-      const [command, fullArgs] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bindir, tool), ...args]] : [join(bindir, tool), args];
-      try {
-        return execFileSync(command as string, fullArgs as string[], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-      } catch (error) {
-        const failure = error as { stderr?: string; message: string };
-        throw new Error(`${tool} ${args.join(' ')} failed: ${failure.stderr || failure.message}`);
-      }
-    };
+    const run = (tool: string, args: string[]): string => runPostgresTool(bindir, tool, args);
     const dataDir = join(dir, 'data');
     const port = 5432;
     const startArgs = ['-D', dataDir, '-l', join(dir, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses='' -c fsync=off`, 'start'];

@@ -1,3 +1,4 @@
+import { runPostgresTool } from '../../src/persistence/postgres-tool.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
@@ -45,15 +46,7 @@ export async function startTestPostgres(bindir: string): Promise<TestPostgres> {
   const logFile = join(dir, 'server.log');
   const port = 5432;
   if (asRoot) chownSync(dir, uidOf('postgres'), gidOf('postgres'));
-  const run = (tool: string, args: string[]): string => {
-    const [command, fullArgs] = asRoot ? ['runuser', ['-u', 'postgres', '--', join(bindir, tool), ...args]] : [join(bindir, tool), args];
-    try {
-      return execFileSync(command as string, fullArgs as string[], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-    } catch (error) {
-      const failure = error as { stderr?: string; message: string };
-      throw new Error(`${tool} ${args.join(' ')} failed: ${failure.stderr || failure.message}`);
-    }
-  };
+  const run = (tool: string, args: string[]): string => runPostgresTool(bindir, tool, args);
   const start = async (): Promise<void> => {
     // no TCP; fsync off because the cluster is thrown away (this says nothing about production settings)
     run('pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', `-p ${port} -k ${dir} -c listen_addresses='' -c fsync=off -c full_page_writes=off`, 'start']);

@@ -14,7 +14,7 @@ const root = packageRoot();
 const work = mkdtempSync(join(tmpdir(), 'bot4-ci-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function sandbox(name: string, options: { pgConfigBindir?: string; aptFails?: boolean }) {
+function sandbox(name: string, options: { pgConfigBindir?: string; aptFails?: boolean; missingTools?: readonly string[] }) {
   const bin = join(work, name, 'bin');
   mkdirSync(bin, { recursive: true });
   const log = join(work, name, 'calls.log');
@@ -28,7 +28,11 @@ function sandbox(name: string, options: { pgConfigBindir?: string; aptFails?: bo
   stub('sudo', '"$@"');
   stub('npm', 'exit 0');
   if (options.pgConfigBindir) stub('pg_config', `echo ${options.pgConfigBindir}`);
-  const run = (script: string) => spawnSync('/bin/bash', [join(root, '.ci', script)], { encoding: 'utf8', env: { PATH: bin } });
+  // nats-server and chromium are present unless a test says otherwise: what this machine has installed
+  // must not decide what the scripts are seen to do.
+  for (const tool of ['nats-server', 'chromium']) if (!options.missingTools?.includes(tool)) stub(tool, 'exit 0');
+  const env = { PATH: bin, BOT4_CI_SBIN: join(work, name, 'sbin') };
+  const run = (script: string) => spawnSync('/bin/bash', [join(root, '.ci', script)], { encoding: 'utf8', env });
   return { run, calls: () => readFileSync(log, 'utf8').split('\n').filter(Boolean) };
 }
 
@@ -56,6 +60,23 @@ describe('.ci/run and .ci/ensure-postgres', () => {
     const result = present.run('run');
     expect(result.status).toBe(0);
     expect(present.calls().filter((c) => !c.startsWith('pg_config'))).toEqual(['npm ci', 'npm test']);
+  });
+
+  it('.ci/ensure-tools installs only the missing ones of nats-server and chromium', () => {
+    const both = sandbox('tools-missing', { missingTools: ['nats-server', 'chromium'] });
+    const result = both.run('ensure-tools');
+    expect(result.status, result.stderr).toBe(0);
+    expect(both.calls()).toEqual(['apt-get update', 'apt-get install -y nats-server chromium']);
+
+    const oneMissing = sandbox('chromium-missing', { missingTools: ['chromium'] });
+    expect(oneMissing.run('ensure-tools').status).toBe(0);
+    expect(oneMissing.calls()).toEqual(['apt-get update', 'apt-get install -y chromium']);
+
+    const none = sandbox('tools-present', {});
+    const quiet = none.run('ensure-tools');
+    expect(quiet.status).toBe(0);
+    expect(none.calls()).toEqual([]);
+    expect(quiet.stdout).toMatch(/nats-server and chromium found/);
   });
 
   it('a failed install fails the CI run before the tests', () => {

@@ -78,7 +78,10 @@ describe('exchange actor resilience against the emulator', () => {
     expect(Date.now() - silencedAt).toBeGreaterThanOrEqual(STALE_AFTER_MS - 100);
     const control = (await s.received()).find((f) => f.kind === 'Control' && f.message.type === 'venue.stale');
     expect(control?.message).toMatchObject({ venue: 3, exchange: 'binance' });
-    expect((await s.health()).market.stale).toBe(true);
+    // A thread descheduled for longer than the stale threshold wakes to its staleness timer before
+    // it reads the frames the venue sent just before the silence: it can flip back to fresh once,
+    // then stale again for good. What must hold is that the silence ends stale.
+    await waitFor(() => s.health(), (h) => h.market.stale, 'the venue stale while the feed stays silent', 10_000);
     s.venue.faults.resumeFeed();
     await waitFor(() => s.health(), (h) => !h.market.stale && h.books.BTCUSDT!.live, 'fresh again');
     expect(s.events.slice(earlierEvents).some((e) => e.topic === 'venue.fresh')).toBe(true);

@@ -74,13 +74,19 @@ const TS_US = TS_MS * 1000;
 
 const bookTop: Subject<BookTop> = {
   label: 'BookTop', codec: bookTopCodec,
-  make: (r, i) => ({ venue: 1, instrument: 1 + (i % 16), updateId: 70_000_000_000 + i, bidPrice: px(r), bidQty: qty(r), askPrice: px(r), askQty: qty(r), exchangeTsMs: TS_MS + i, receiveTsUs: TS_US + i * 1000.25 }),
+  make: (r, i) => ({
+    venue: 1, instrument: 1 + (i % 16), updateId: 70_000_000_000 + i, bidPrice: px(r), bidQty: qty(r), askPrice: px(r), askQty: qty(r),
+    exchangeTsMs: TS_MS + i, receiveTsUs: TS_US + i * 1000.25,
+  }),
 };
 const l2Delta: Subject<L2Delta> = {
   label: `L2Delta(${MAX_LEVELS_IN_BENCH} levels)`, codec: l2DeltaCodec,
   make: (r, i) => {
     const m = l2DeltaCodec.create();
-    Object.assign(m, { venue: 1, instrument: 1 + (i % 16), firstUpdateId: 70_000_000_000 + 3 * i, lastUpdateId: 70_000_000_002 + 3 * i, exchangeTsMs: TS_MS + i, receiveTsUs: TS_US + i * 1000.25, levelCount: MAX_LEVELS_IN_BENCH });
+    Object.assign(m, {
+      venue: 1, instrument: 1 + (i % 16), firstUpdateId: 70_000_000_000 + 3 * i, lastUpdateId: 70_000_000_002 + 3 * i, exchangeTsMs: TS_MS + i,
+      receiveTsUs: TS_US + i * 1000.25, levelCount: MAX_LEVELS_IN_BENCH,
+    });
     for (let l = 0; l < MAX_LEVELS_IN_BENCH; l++) {
       m.sides[l] = side(r);
       m.prices[l] = px(r);
@@ -95,19 +101,32 @@ const trade: Subject<Trade> = {
 };
 const orderIntent: Subject<OrderIntent> = {
   label: 'OrderIntent', codec: orderIntentCodec,
-  make: (r, i) => ({ strategy: 2, intentId: i + 1, venue: 1, instrument: 1 + (i % 16), side: side(r), type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, reduceOnly: 0, price: px(r), qty: qty(r), expectedPrice: px(r), createdTsUs: TS_US + i * 1000.25 }),
+  make: (r, i) => ({
+    strategy: 2, intentId: i + 1, venue: 1, instrument: 1 + (i % 16), side: side(r), type: OrderType.LIMIT, timeInForce: TimeInForce.GTC,
+    reduceOnly: 0, price: px(r), qty: qty(r), expectedPrice: px(r), createdTsUs: TS_US + i * 1000.25,
+  }),
 };
 const orderCommand: Subject<OrderCommand> = {
   label: 'OrderCommand', codec: orderCommandCodec,
-  make: (r, i) => ({ action: OrderAction.SUBMIT, orderId: i + 1, venue: 1, instrument: 1 + (i % 16), side: side(r), type: OrderType.LIMIT, timeInForce: TimeInForce.IOC, reduceOnly: 0, price: px(r), qty: qty(r), createdTsUs: TS_US + i * 1000.25 }),
+  make: (r, i) => ({
+    action: OrderAction.SUBMIT, orderId: i + 1, venue: 1, instrument: 1 + (i % 16), side: side(r), type: OrderType.LIMIT,
+    timeInForce: TimeInForce.IOC, reduceOnly: 0, price: px(r), qty: qty(r), createdTsUs: TS_US + i * 1000.25,
+  }),
 };
 const executionReport: Subject<ExecutionReport> = {
   label: 'ExecutionReport', codec: executionReportCodec,
-  make: (r, i) => ({ orderId: i + 1, venueOrderId: 40_000_000_000 + i, venue: 1, instrument: 1 + (i % 16), status: ExecStatus.PARTIALLY_FILLED, rejectReason: RejectReason.NONE, side: side(r), cumQty: qty(r), avgPrice: px(r), leavesQty: qty(r), lastQty: qty(r), lastPrice: px(r), exchangeTsMs: TS_MS + i, receiveTsUs: TS_US + i * 1000.25 }),
+  make: (r, i) => ({
+    orderId: i + 1, venueOrderId: 40_000_000_000 + i, venue: 1, instrument: 1 + (i % 16), status: ExecStatus.PARTIALLY_FILLED,
+    rejectReason: RejectReason.NONE, side: side(r), cumQty: qty(r), avgPrice: px(r), leavesQty: qty(r), lastQty: qty(r), lastPrice: px(r),
+    exchangeTsMs: TS_MS + i, receiveTsUs: TS_US + i * 1000.25,
+  }),
 };
 const fill: Subject<Fill> = {
   label: 'Fill', codec: fillCodec,
-  make: (r, i) => ({ orderId: i + 1, venue: 1, instrument: 1 + (i % 16), side: side(r), price: px(r), qty: qty(r), fee: qty(r) / 1000, liquidity: Liquidity.TAKER, tradeId: 5_000_000_000 + i, exchangeTsMs: TS_MS + i, receiveTsUs: TS_US + i * 1000.25 }),
+  make: (r, i) => ({
+    orderId: i + 1, venue: 1, instrument: 1 + (i % 16), side: side(r), price: px(r), qty: qty(r), fee: qty(r) / 1000, liquidity: Liquidity.TAKER,
+    tradeId: 5_000_000_000 + i, exchangeTsMs: TS_MS + i, receiveTsUs: TS_US + i * 1000.25,
+  }),
 };
 const tradingStateChange: Subject<TradingStateChange> = {
   label: 'TradingStateChange', codec: tradingStateChangeCodec,
@@ -118,6 +137,8 @@ const riskPanic: Subject<RiskPanic> = {
   make: (r, i) => ({ kind: PanicKind.DRAWDOWN, venue: 1, instrument: 1 + (i % 16), value: -px(r), threshold: -25_000, tsUs: TS_US + i * 1000.25 }),
 };
 
+// One list over every message type: TypeScript has no existential type, so the element type is any.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const SUBJECTS: Subject<any>[] = [bookTop, l2Delta, trade, orderIntent, orderCommand, executionReport, fill, tradingStateChange, riskPanic];
 
 /** BATCH messages laid out back to back in shared memory, as frames would sit in a ring. */
@@ -157,6 +178,7 @@ function decodeBatch<T>({ subject: { codec }, view, offsets, lengths }: Prepared
 }
 
 /** The reader's path: dispatch on (type, version) then decode, over an interleaved stream of every type. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- every message type at once, as SUBJECTS
 function frameDecoderBatch(prepared: Prepared<any>[]): { run: () => void; payloadBytes: number; decoder: FrameDecoder } {
   const decoder = new FrameDecoder();
   const types = new Int32Array(BATCH);

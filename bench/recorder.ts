@@ -143,7 +143,7 @@ async function startRig(db: Database, spoolPath: string, withOrderPath: boolean)
   const wiring = buildWiring(actors, createTradingGate());
   const handles = new Map<string, ActorHandle>();
   const stop = async (): Promise<void> => {
-    await Promise.all([...handles.values()].map((h) => h.stop(30_000).catch(() => h.kill())));
+    await Promise.all([...handles.values()].map((h) => h.stop(30_000).catch(() => h.kill()))); // a graceful stop that fails ends in a kill
   };
   try {
     const recorder = await startActor(

@@ -9,6 +9,7 @@
  */
 import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { packageRoot } from '../src/runtime/package-root.js';
 import type { BenchFigure } from './bench-figures.js';
 import { formatFigureTable } from './bench-table.js';
@@ -120,7 +121,6 @@ export function formatSuite(report: SuiteReport): string {
   return `${title}\n${body}${failure}\n`;
 }
 
-const ANSI_SGR = /\x1b\[[0-9;]*m/g;
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
@@ -132,7 +132,7 @@ function prepareOutDir(dir: string): void {
     mkdirSync(dir, { recursive: true });
     accessSync(dir, constants.W_OK);
   } catch (error) {
-    throw new Error(`cannot write results to ${dir}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot write results to ${dir}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 
@@ -149,7 +149,7 @@ export function writeBenchReport(report: BenchReport, dir: string): { latest: st
 
 async function withConsoleLogTo<T>(sink: (text: string) => void, run: () => Promise<T>): Promise<T> {
   const original = console.log;
-  console.log = (...args: unknown[]) => sink(args.map(String).join(' ').replace(ANSI_SGR, ''));
+  console.log = (...args: unknown[]) => sink(stripVTControlCharacters(args.map(String).join(' ')));
   try {
     return await run();
   } finally {

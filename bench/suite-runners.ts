@@ -20,7 +20,7 @@ export type SuiteOutcome =
 export interface SuiteContext {
   size: BenchSize;
   /** Reports what a long suite is doing now, for the progress line. */
-  step(text: string): void;
+  step: (text: string) => void;
 }
 
 export type SuiteRunner = (ctx: SuiteContext) => Promise<SuiteOutcome>;

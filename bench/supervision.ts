@@ -193,7 +193,7 @@ async function inStep<T>(step: string, action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
-    throw new Error(`${step}: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${step}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
 }
 

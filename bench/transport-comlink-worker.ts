@@ -8,4 +8,4 @@ export interface EchoApi {
 
 const api: EchoApi = { echo: (payload) => payload };
 // Node's MessagePort is an EventTarget, which is all comlink needs of an endpoint.
-Comlink.expose(api, (workerData as { port: MessagePort }).port as unknown as Comlink.Endpoint);
+Comlink.expose(api, (workerData as { port: MessagePort }).port);

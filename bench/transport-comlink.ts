@@ -15,7 +15,7 @@ export const COMLINK_THROUGHPUT_METHOD = `completed comlink calls per second, ${
 async function withEchoWorker<T>(use: (echo: (payload: Uint8Array) => Promise<unknown>) => Promise<T>): Promise<T> {
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(new URL('./transport-comlink-worker.js', import.meta.url), { workerData: { port: port2 }, transferList: [port2] });
-  const remote = Comlink.wrap<EchoApi>(port1 as unknown as Comlink.Endpoint);
+  const remote = Comlink.wrap<EchoApi>(port1);
   try {
     await once(worker, 'online');
     // a dead worker never answers a comlink call: fail the case instead of waiting forever

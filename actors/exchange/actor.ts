@@ -82,10 +82,11 @@ function peersFor(ctx: Ctx, names: readonly string[] | undefined, what: string):
 function send<T>(state: State, peers: readonly Outbox[], codec: FrameEncoder<T>, message: T): string[] {
   const missed: string[] = [];
   for (const outbox of peers) {
-    let sent = false;
+    let sent: boolean;
     try {
       sent = outbox.send(codec, message);
     } catch {
+      // A refusal by the encoder counts with the full rings below: either way the peer did not get it.
       sent = false;
     }
     if (!sent) {
@@ -246,7 +247,7 @@ export default defineActor<ExchangeConfig, State>({
     try {
       instruments = await rest('loadMarkets', () => loadInstruments(client, config));
     } catch (error) {
-      await client.close().catch(() => undefined);
+      await client.close().catch(() => undefined); // the market load failure thrown below is what the caller needs
       throw new Error(`${config.exchange}: could not load markets: ${errorText(error)}`, { cause: error });
     }
     const backoff = (settings: ExchangeConfig['reconnect']) => new Backoff({ minMs: settings.min_ms, maxMs: settings.max_ms, jitter: settings.jitter }, ctx.random.fork());
@@ -472,7 +473,7 @@ export default defineActor<ExchangeConfig, State>({
     state.feed.stop();
     state.userStream?.stop();
     await Promise.race([state.executor.idle(), new Promise((resolve) => setTimeout(resolve, 2000))]);
-    await state.client.close().catch(() => undefined);
+    await state.client.close().catch(() => undefined); // stopping: a failed close leaves nothing to clean up
     process.off('unhandledRejection', state.onUnhandledRejection);
   },
 });

@@ -28,7 +28,7 @@ export function withLastLook<T>(check: () => RejectReason, send: () => Promise<T
 type Fetch = (url: string, init: Record<string, unknown>) => Promise<Response>;
 
 /** The fetch handed to ccxt: the platform fetch, behind the last look. */
-export function lastLookFetch(inner: Fetch = (url, init) => fetch(url, init as RequestInit)): Fetch {
+export function lastLookFetch(inner: Fetch = (url, init) => fetch(url, init)): Fetch {
   return async (url, init) => {
     const check = pendingSubmit.getStore();
     if (check) {

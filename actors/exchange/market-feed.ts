@@ -4,6 +4,7 @@ import { Backoff } from './backoff.js';
 import { MALFORMED_REASONS, parseMarketMessage, type MalformedReason, type ParsedTrade } from './binance-market-messages.js';
 import { BookSync, type DepthDiff, type DepthSnapshot } from './book-sync.js';
 import type { L2Book } from './l2-book.js';
+import { websocketText } from '../../src/runtime/websocket-text.js';
 
 /**
  * The market-data connection of one Binance-protocol venue: one WebSocket with the depth
@@ -134,7 +135,7 @@ export class MarketFeed {
     socket.on('pong', () => {
       if (this.pingSentAt > 0) this.options.sink.onPingRtt(performance.now() - this.pingSentAt);
     });
-    socket.on('message', (data, isBinary) => this.onMessage(isBinary ? '' : data.toString()));
+    socket.on('message', (data, isBinary) => this.onMessage(isBinary ? '' : websocketText(data)));
     socket.on('error', () => {
       // 'close' follows and reports; an error event without a listener would crash the thread.
     });

@@ -64,7 +64,10 @@ export class OrderExecutor {
   readonly counters: ExecutorCounters = { submits: 0, cancels: 0, cancelAlls: 0, gateRefusals: {}, venueRejects: {}, haltCancels: 0, haltCancelFailures: 0 };
   private readonly chains = new Map<number, Promise<void>>();
   private readonly bySymbol = new Map<string, VenueInstrument>();
-  private readonly report: ExecutionReport = { orderId: 0, venueOrderId: 0, venue: 0, instrument: 0, status: ExecStatus.ACCEPTED, rejectReason: 0, side: Side.BUY, cumQty: 0, avgPrice: 0, leavesQty: 0, lastQty: 0, lastPrice: 0, exchangeTsMs: 0, receiveTsUs: 0 };
+  private readonly report: ExecutionReport = {
+    orderId: 0, venueOrderId: 0, venue: 0, instrument: 0, status: ExecStatus.ACCEPTED, rejectReason: 0, side: Side.BUY, cumQty: 0, avgPrice: 0,
+    leavesQty: 0, lastQty: 0, lastPrice: 0, exchangeTsMs: 0, receiveTsUs: 0,
+  };
   private readonly fill: Fill = { orderId: 0, venue: 0, instrument: 0, side: Side.BUY, price: 0, qty: 0, fee: 0, liquidity: 1, tradeId: 0, exchangeTsMs: 0, receiveTsUs: 0 };
   private halting: Promise<void> | undefined;
 
@@ -319,7 +322,7 @@ export class OrderExecutor {
     const changed = this.tracker.onOrder(tracked, toVenueOrder(order), nowUs(), this.report);
     if (changed) this.deps.publishReport(this.report);
     const instrument = this.deps.instruments.get(tracked.instrument);
-    if (instrument && order.trades) for (const trade of order.trades) this.onVenueTrade({ ...trade, order: trade.order ?? order.id, symbol: trade.symbol ?? order.symbol } as Trade);
+    if (instrument && order.trades) for (const trade of order.trades) this.onVenueTrade({ ...trade, order: trade.order ?? order.id, symbol: trade.symbol ?? order.symbol });
     if (!knewVenueId && tracked.venueOrderId !== undefined && instrument) {
       for (const pending of this.tracker.takePending(tracked.venueOrderId)) {
         if (this.tracker.onTrade(pending.trade, pending.assets, nowUs(), this.fill)) this.deps.publishFill(this.fill);

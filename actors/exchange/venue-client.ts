@@ -2,7 +2,7 @@ import ccxt, { type Exchange } from 'ccxt';
 import { ccxtBinanceOptions } from '../venue-sim/ccxt-connection.js';
 import type { Credentials, ExchangeConfig } from './config.js';
 import { lastLookFetch } from './last-look.js';
-import { hookThrottle, type ThrottledClient } from './throttle-hooks.js';
+import { hookThrottle } from './throttle-hooks.js';
 
 /**
  * The ccxt.pro client of one venue (a pro class also does REST), unmodified but for two
@@ -22,7 +22,7 @@ export function createVenueClient(config: ExchangeConfig, credentials: Credentia
     const options = ccxtBinanceOptions({ httpUrl: config.emulator.http_url, wsUrl: config.emulator.ws_url }, credentials);
     const client = new Client({ ...options, enableRateLimit: true, options: { ...(options.options as object), createOrder: { quoteOrderQty: false } } });
     client.fetchImplementation = lastLookFetch();
-    hookThrottle(client as unknown as ThrottledClient);
+    hookThrottle(client);
     return client;
   }
   const client = new Client({
@@ -34,7 +34,7 @@ export function createVenueClient(config: ExchangeConfig, credentials: Credentia
   });
   if (config.testnet) client.setSandboxMode(true);
   client.fetchImplementation = lastLookFetch();
-  hookThrottle(client as unknown as ThrottledClient);
+  hookThrottle(client);
   return client;
 }
 

@@ -15,7 +15,6 @@ import {
   stateOfMode,
   stateValueOf,
   tradingStateMachine,
-  type Mode,
   type TradingContext,
   type TradingEvent,
   type TransitionSource,
@@ -267,7 +266,7 @@ export default defineActor<KillSwitchConfig, State>({
         throw new Error(`mode.set: mode must be "active", "reducing" or "paused", got ${JSON.stringify(mode)}`);
       }
       const reason = (args as { reason?: unknown }).reason;
-      return apply(state, { type: 'SET_MODE', mode: mode as Mode, source: 'admin', reason: typeof reason === 'string' && reason.trim() ? reason : `operator set mode ${mode}`, atMs: Date.now() }, ctx);
+      return apply(state, { type: 'SET_MODE', mode, source: 'admin', reason: typeof reason === 'string' && reason.trim() ? reason : `operator set mode ${mode}`, atMs: Date.now() }, ctx);
     },
     status: (state, _args, ctx) => status(state, ctx),
   },

@@ -223,7 +223,10 @@ function sendCommand(state: State, ctx: Ctx, action: OrderAction, m: ManagedOrde
 function recordAdopted(state: State, m: ManagedOrder): void {
   const o = m.snapshot.context;
   const c = state.command;
-  Object.assign(c, { action: OrderAction.SUBMIT, orderId: o.orderId, venue: o.venue, instrument: o.instrument, side: o.side, type: o.type, timeInForce: m.timeInForce, reduceOnly: m.reduceOnly, price: o.price, qty: o.qty, createdTsUs: nowUs() });
+  Object.assign(c, {
+    action: OrderAction.SUBMIT, orderId: o.orderId, venue: o.venue, instrument: o.instrument, side: o.side, type: o.type, timeInForce: m.timeInForce,
+    reduceOnly: m.reduceOnly, price: o.price, qty: o.qty, createdTsUs: nowUs(),
+  });
   state.recorder.command(c);
   state.recorder.report(reportFromRecord(state, m, ExecStatus.ACCEPTED, RejectReason.NONE));
 }
@@ -468,7 +471,7 @@ function onVenueError(state: State, ctx: Ctx, m: ManagedOrder, report: Execution
       m.retry = { op, purpose, attempt: attempt + 1, atMs: now + decision.retryAfterMs };
       return;
     case 'QUERY_THEN_DECIDE':
-      m.retry = { op: 'query', purpose: op === 'query' ? purpose : (op as Inflight['purpose']), attempt: 1, atMs: now + decision.retryAfterMs };
+      m.retry = { op: 'query', purpose: op === 'query' ? purpose : op, attempt: 1, atMs: now + decision.retryAfterMs };
       return;
   }
 }
@@ -645,7 +648,10 @@ function onStreamGap(state: State, ctx: Ctx, message: unknown, peer: string): vo
 
 function ownView(m: ManagedOrder): OwnOrderView {
   const o = m.snapshot.context;
-  return { orderId: o.orderId, clientOrderId: o.clientOrderId, instrument: o.instrument, side: o.side, status: statusOf(m.snapshot), qty: o.qty, cumQty: o.cumQty, price: o.price, tradeIds: o.fills.map((f) => f.tradeId) };
+  return {
+    orderId: o.orderId, clientOrderId: o.clientOrderId, instrument: o.instrument, side: o.side, status: statusOf(m.snapshot), qty: o.qty,
+    cumQty: o.cumQty, price: o.price, tradeIds: o.fills.map((f) => f.tradeId),
+  };
 }
 
 function fillMessage(state: State, venue: number, orderId: number, f: VenueSnapshotFill): Fill {
@@ -701,7 +707,10 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
     }
     const terms = adoptedOrderTerms(a, a.strategy);
     const m = state.store.add(
-      createOrder({ orderId: orderIdFor(a.strategy, a.intentId), clientOrderId: a.clientOrderId, strategy: a.strategy, intentId: a.intentId, venue, instrument: a.instrument, side: a.side, type: terms.type, price: a.price, qty: a.qty, stepSize: spec.stepSize }),
+      createOrder({
+        orderId: orderIdFor(a.strategy, a.intentId), clientOrderId: a.clientOrderId, strategy: a.strategy, intentId: a.intentId, venue,
+        instrument: a.instrument, side: a.side, type: terms.type, price: a.price, qty: a.qty, stepSize: spec.stepSize,
+      }),
       { timeInForce: terms.timeInForce, reduceOnly: terms.reduceOnly, expectedPrice: a.price },
     );
     m.attempts = 1;
@@ -925,7 +934,10 @@ function orderSummary(m: ManagedOrder, specs: ReadonlyMap<number, InstrumentSpec
 }
 
 function reconciliationStatus(state: State) {
-  return Object.fromEntries([...state.reconciliation].map(([venue, r]) => [venue, { status: r.status, trigger: r.trigger, holdsTrading: holdsTrading(r.status, r.trigger), attempts: r.attempts, lastError: r.lastError, reconciledAtMs: r.reconciledAtMs, summary: r.summary }]));
+  return Object.fromEntries([...state.reconciliation].map(([venue, r]) => [venue, {
+    status: r.status, trigger: r.trigger, holdsTrading: holdsTrading(r.status, r.trigger), attempts: r.attempts, lastError: r.lastError,
+    reconciledAtMs: r.reconciledAtMs, summary: r.summary,
+  }]));
 }
 
 function status(state: State, ctx: Ctx) {
@@ -941,7 +953,10 @@ function status(state: State, ctx: Ctx) {
     cancelAll: state.cancelAll ? cancelAllSummary(state.cancelAll) : null,
     allCancelled: state.lastAllCancelled,
     flatten: state.flatten,
-    journal: { file: ctx.config.journal_file, written: state.journal.written, replayedOrders: state.replayed.orders, skippedLines: state.replayed.skipped, problems: state.replayed.problems.slice(0, 10) },
+    journal: {
+      file: ctx.config.journal_file, written: state.journal.written, replayedOrders: state.replayed.orders, skippedLines: state.replayed.skipped,
+      problems: state.replayed.problems.slice(0, 10),
+    },
     recovery: state.recovery,
     recorder: state.recorder.status(),
     positions: positionsOf(state),

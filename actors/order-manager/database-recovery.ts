@@ -192,6 +192,6 @@ export async function recoverOpenOrders(url: string | undefined, journal: Map<nu
     log.error({ err: error }, `database recovery FAILED (${why}): open orders come from the journal and the venues' reconciliation only; no intent is taken on a venue before it is reconciled`);
     return { lines: journal, report: report('unavailable', { error: why }) };
   } finally {
-    await client.end().catch(() => undefined);
+    await client.end().catch(() => undefined); // closing after the work is done or failed: nothing is left to lose, and the failure that matters is already reported
   }
 }

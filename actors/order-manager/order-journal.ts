@@ -55,6 +55,7 @@ export function replayJournal(file: string): JournalReplay {
     try {
       parsed = JSON.parse(raw);
     } catch {
+      // JSON.parse's message adds nothing to the line number and length reported here.
       problems.push(`${file}:${lineNo}: not valid JSON (${raw.length} chars; a write cut short by a crash?)`);
       continue;
     }

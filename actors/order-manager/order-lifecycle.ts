@@ -252,6 +252,7 @@ function applyValidEvent(order: OrderRecord, event: OrderEvent, from: OrderStatu
 }
 
 const orderLifecycleSetup = setup({
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- xstate's typing idiom: the machine's types come from this assertion
   types: {} as { context: OrderRecord; events: OrderEvent; input: NewOrder; emitted: OrderEmitted },
   guards: {
     isInvalidFill: ({ event }) => event.type === 'FILL' && !isValidFill(event),

@@ -144,21 +144,21 @@ export function controlType(message: unknown): string | undefined {
 export function parseVenueSnapshot(message: unknown): VenueSnapshot {
   const parsed = snapshotSchema.safeParse(message);
   if (!parsed.success) throw new TypeError(issues('venue.snapshot', parsed.error));
-  return parsed.data as VenueSnapshot;
+  return parsed.data;
 }
 
 /** Throws naming the bad field. */
 export function parseVenueStreamGap(message: unknown): VenueStreamGap {
   const parsed = streamGapSchema.safeParse(message);
   if (!parsed.success) throw new TypeError(issues(VENUE_STREAM_GAP, parsed.error));
-  return parsed.data as VenueStreamGap;
+  return parsed.data;
 }
 
 /** Throws naming the bad field. */
 export function parseReconcileRequest(message: unknown): VenueReconcileRequest {
   const parsed = requestSchema.safeParse(message);
   if (!parsed.success) throw new TypeError(issues('venue.reconcile', parsed.error));
-  return parsed.data as VenueReconcileRequest;
+  return parsed.data;
 }
 
 /**

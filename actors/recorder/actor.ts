@@ -65,7 +65,7 @@ async function restoreOpenOrders(config: RecorderConfig, orders: OrderEvents, ct
     ctx.log.warn({ err: error }, why);
     return { restored: why, backfill: [] };
   } finally {
-    await client.end().catch(() => undefined);
+    await client.end().catch(() => undefined); // closing after the work is done or failed: nothing is left to lose, and the failure that matters is already reported
   }
 }
 

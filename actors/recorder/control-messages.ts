@@ -39,5 +39,5 @@ export function recordOfControl(message: unknown, peer: string, nowUs: number): 
   }
   const m = parsed.data;
   if (m.type === RECORD_MESSAGE) return m.record as unknown as PersistRecord;
-  return { kind: 'audit', key: m.key, actor: m.actor, action: m.action, detail: m.detail as Record<string, z.core.util.JSONType>, atUs: m.atUs ?? nowUs };
+  return { kind: 'audit', key: m.key, actor: m.actor, action: m.action, detail: m.detail, atUs: m.atUs ?? nowUs };
 }

@@ -210,7 +210,7 @@ export class Ledger {
       try {
         return { spec, qty: decimalsOf(spec.stepSize), tick: decimalsOf(spec.tickSize) };
       } catch (error) {
-        throw new RangeError(`Ledger: instrument ${spec.symbol}: ${(error as Error).message}`);
+        throw new RangeError(`Ledger: instrument ${spec.symbol}: ${(error as Error).message}`, { cause: error });
       }
     });
     this.moneyScale = Math.max(MIN_MONEY_DECIMALS, ...decimals.map((d) => d.qty + d.tick));
@@ -331,7 +331,7 @@ export class Ledger {
       avgPrice = parseUnits(restored.avgPrice, this.moneyScale, 'half-even');
       realisedPnl = parseUnits(restored.realisedPnl, this.moneyScale, 'half-even');
     } catch (error) {
-      throw new RangeError(`Ledger.restorePosition: venue ${venue} instrument ${instrument}: ${(error as Error).message} in ${JSON.stringify(restored)}`);
+      throw new RangeError(`Ledger.restorePosition: venue ${venue} instrument ${instrument}: ${(error as Error).message} in ${JSON.stringify(restored)}`, { cause: error });
     }
     if (avgPrice < 0n) throw new RangeError(`Ledger.restorePosition: avgPrice must be >= 0, got ${JSON.stringify(restored)}`);
     const cost = divideRounded(qty * avgPrice, pow10(market.qty));
@@ -521,8 +521,8 @@ export class Ledger {
 function bookedUnits(value: number, scale: number, why: () => string): bigint {
   try {
     return unitsFromNumber(value, scale, 'exact');
-  } catch {
-    throw new RangeError(why());
+  } catch (error) {
+    throw new RangeError(why(), { cause: error });
   }
 }
 

@@ -282,7 +282,10 @@ function panic(state: State, ctx: Ctx, d: PanicDescriptor, event: boolean, reaso
   p.value = Number.isFinite(d.value) ? d.value : Number.MAX_VALUE;
   p.threshold = d.threshold;
   p.tsUs = nowUs();
-  const record = { kind: PANIC_NAMES[d.kind] ?? String(d.kind), venue: d.venue, instrument: d.instrument, value: p.value, threshold: d.threshold, atMs: now, ...(reason !== undefined ? { reason } : {}) };
+  const record = {
+    kind: PANIC_NAMES[d.kind] ?? String(d.kind), venue: d.venue, instrument: d.instrument, value: p.value, threshold: d.threshold, atMs: now,
+    ...(reason !== undefined ? { reason } : {}),
+  };
   state.panicsSent.push(record);
   if (state.panicsSent.length > 50) state.panicsSent.shift();
   ctx.log.error(record, `risk panic ${record.kind}: ${reason ?? describePanic(p)} (venue ${d.venue}, instrument ${d.instrument})`);
@@ -509,7 +512,10 @@ function status(state: State, ctx: Ctx) {
     ...report,
     peakEquity: money(state.drawdown.peakEquity),
     drawdown: { drawdown: money(drawdown), fraction: fraction.toFixed(6) },
-    dailyLoss: state.daily && report.equity !== null ? { utcDay: state.daily.utcDay, dayStartEquity: money(state.daily.dayStartEquity), loss: money(state.daily.dayStartEquity - state.ledger.equity(mark)) } : null,
+    dailyLoss: state.daily && report.equity !== null ? {
+      utcDay: state.daily.utcDay, dayStartEquity: money(state.daily.dayStartEquity),
+      loss: money(state.daily.dayStartEquity - state.ledger.equity(mark)),
+    } : null,
     grossExposure: grossExposure(state),
     openOrders: [...state.openOrders].map(([orderId, o]) => ({ orderId, ...o })),
     staleVenues: [...state.staleVenues.keys()],
@@ -608,7 +614,7 @@ export default defineActor<RiskConfig, State>({
       preTrade: {
         nowUs: 0, tradingState: 0, instrument: undefined, book: undefined, position: 0, openBuyQty: 0, openSellQty: 0, grossExposure: 0, openOrderCount: 0,
         submitBucket: { tokens: 0, updatedUs: 0 },
-      } as PreTradeContext,
+      },
       report: executionReportCodec.create(),
       panic: riskPanicCodec.create(),
       samples: new Map(),

@@ -144,7 +144,7 @@ export interface VenueStaleNotice {
  */
 export function parseVenueStaleNotice(message: unknown, receivedUs: number): { notice: VenueStaleNotice; problem: string | null } {
   const fields = message as { silentForMs?: unknown; staleAfterMs?: unknown };
-  const bad = (['silentForMs', 'staleAfterMs'] as const).filter((name) => !(typeof fields[name] === 'number' && (fields[name] as number) >= 0 && Number.isFinite(fields[name])));
+  const bad = (['silentForMs', 'staleAfterMs'] as const).filter((name) => !(typeof fields[name] === 'number' && fields[name] >= 0 && Number.isFinite(fields[name])));
   if (bad.length > 0) {
     return { notice: { silentForMs: 0, staleAfterMs: 0, receivedUs }, problem: `venue.stale: ${bad.map((name) => `${name} must be a number >= 0, got ${JSON.stringify(fields[name])}`).join('; ')}` };
   }

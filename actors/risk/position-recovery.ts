@@ -82,7 +82,7 @@ export async function loadPositionRecovery(url: string, fillsSinceUs: number): P
     const fills = await loadFillKeysSince(client, fillsSinceUs);
     return { positions, fills };
   } finally {
-    await client.end().catch(() => undefined);
+    await client.end().catch(() => undefined); // closing after the work is done or failed: nothing is left to lose, and the failure that matters is already reported
   }
 }
 

@@ -49,13 +49,13 @@ export function loadStrategyState(file: string, strategyId: number): StrategySta
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-    throw new Error(`strategy state ${file}: cannot read it: ${(error as Error).message}`);
+    throw new Error(`strategy state ${file}: cannot read it: ${(error as Error).message}`, { cause: error });
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    throw new Error(`strategy state ${file} is not valid JSON (${(error as Error).message}); refusing to start: its intent counter is unknown`);
+    throw new Error(`strategy state ${file} is not valid JSON (${(error as Error).message}); refusing to start: its intent counter is unknown`, { cause: error });
   }
   const parsed = stateSchema.safeParse(raw);
   if (!parsed.success) {

@@ -4,6 +4,7 @@ import type { FaultController } from './faults.js';
 import type { MarketEvent } from './market-source.js';
 import { ticker24hJson } from './rest-routes.js';
 import type { Venue } from './venue.js';
+import { websocketText } from '../../src/runtime/websocket-text.js';
 
 /**
  * Binance market streams over WebSocket. Clients connect on any path under /stream or /ws
@@ -46,7 +47,7 @@ export class MarketStreamHub {
   accept(socket: WebSocket): void {
     const subscriber: Subscriber = { socket, streams: new Set(), delivery: new DelayedDelivery(() => this.faults.latencyMs) };
     this.subscribers.add(subscriber);
-    socket.on('message', (data) => this.handleControl(subscriber, data.toString()));
+    socket.on('message', (data) => this.handleControl(subscriber, websocketText(data)));
     socket.on('close', () => {
       subscriber.delivery.cancel();
       this.subscribers.delete(subscriber);

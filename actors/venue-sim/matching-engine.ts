@@ -292,9 +292,9 @@ export class MatchingEngine {
   cancelAll(account: string, symbol: string): Readonly<Order>[] {
     const cancelled: Order[] = [];
     for (const order of this.openOrders(account, symbol)) {
-      this.books.get(symbol)?.own(order.side).remove(order as Order);
-      this.finish(order as Order, 'CANCELED', defaultCancelId(order));
-      cancelled.push(order as Order);
+      this.books.get(symbol)?.own(order.side).remove(order);
+      this.finish(order, 'CANCELED', defaultCancelId(order));
+      cancelled.push(order);
     }
     this.flush();
     return cancelled;
@@ -424,9 +424,9 @@ export class MatchingEngine {
       const marketLevel = level && !level.done ? level.value : undefined;
       const takeUser = user !== undefined && (marketLevel === undefined || !better(marketLevel.price, user.price));
       if (!takeUser && marketLevel === undefined) break;
-      const price = takeUser ? (user as Order).price : (marketLevel as Level).price;
+      const price = takeUser ? user.price : (marketLevel as Level).price;
       if (!withinLimit(intent.side, price, intent.limit)) break;
-      const available = takeUser ? remainingQty(user as Order) : levelLeft;
+      const available = takeUser ? remainingQty(user) : levelLeft;
       const affordable = budgetLeft !== undefined ? floorToStep((budgetLeft * UNIT) / price, spec.stepSize) : (qtyLeft as bigint);
       const take = minBig(available, affordable);
       if (take <= 0n) {

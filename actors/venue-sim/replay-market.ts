@@ -46,18 +46,11 @@ export class ReplayMarket implements MarketSource {
       this.finishedResolve = resolve;
       this.finishedReject = reject;
     });
-    this.finished.catch(() => undefined);
-    const market = this;
+    this.finished.catch(() => undefined); // observed by whoever awaits `finished`; this only keeps an unawaited failure from crashing the thread
     this.liquidity = {
-      *levels(side: BookSide): IterableIterator<Level> {
-        const consumed = market.consumed[side];
-        for (const level of market.book.side(side).levels()) {
-          const available = level.qty - (consumed.get(level.price) ?? 0n);
-          if (available > 0n) yield { price: level.price, qty: available };
-        }
-      },
-      consume(side: BookSide, price: bigint, qty: bigint): void {
-        const consumed = market.consumed[side];
+      levels: (side: BookSide): IterableIterator<Level> => this.availableLevels(side),
+      consume: (side: BookSide, price: bigint, qty: bigint): void => {
+        const consumed = this.consumed[side];
         consumed.set(price, (consumed.get(price) ?? 0n) + qty);
       },
     };
@@ -103,6 +96,15 @@ export class ReplayMarket implements MarketSource {
       void records.return(undefined);
       this.finishedReject(error);
     });
+  }
+
+  /** The recorded book's levels less what users' orders already took from them. */
+  private *availableLevels(side: BookSide): IterableIterator<Level> {
+    const consumed = this.consumed[side];
+    for (const level of this.book.side(side).levels()) {
+      const available = level.qty - (consumed.get(level.price) ?? 0n);
+      if (available > 0n) yield { price: level.price, qty: available };
+    }
   }
 
   stop(): void {

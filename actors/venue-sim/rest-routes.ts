@@ -55,7 +55,7 @@ function orderRef(params: RequestParams): OrderRef {
   if (orderId === undefined && clientOrderId === undefined) {
     throw new BinanceError(400, -1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!");
   }
-  return orderId !== undefined ? { orderId } : { clientOrderId: clientOrderId as string };
+  return orderId !== undefined ? { orderId } : { clientOrderId };
 }
 
 function exchangeInfo(venue: Venue, params: RequestParams): unknown {

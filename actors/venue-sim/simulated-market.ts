@@ -89,15 +89,12 @@ export class SimulatedMarket implements MarketSource {
     this.rebuild(this.lastMid);
     this.publishDepth();
 
-    const market = this;
     this.liquidity = {
-      *levels(side: BookSide): IterableIterator<Level> {
-        yield* market.working.side(side).levels();
-      },
-      consume(side: BookSide, price: bigint, qty: bigint): void {
-        const book = market.working.side(side);
+      levels: (side: BookSide): IterableIterator<Level> => this.working.side(side).levels(),
+      consume: (side: BookSide, price: bigint, qty: bigint): void => {
+        const book = this.working.side(side);
         book.set(price, book.qtyAt(price) - qty);
-        market.dirty[side].add(price);
+        this.dirty[side].add(price);
       },
     };
   }

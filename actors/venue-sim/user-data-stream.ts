@@ -7,6 +7,7 @@ import type { EngineEvent } from './matching-engine.js';
 import type { Order } from './order-types.js';
 import { accountForApiKey, checkTimestamp, signatureMatches, wsApiPayload } from './signing.js';
 import type { Venue } from './venue.js';
+import { websocketText } from '../../src/runtime/websocket-text.js';
 
 /**
  * The WebSocket API's user-data stream (ws-api/v3), as ccxt >= 4.5.7 uses it:
@@ -48,7 +49,7 @@ export class UserDataHub {
       socket, delivery: new DelayedDelivery(() => this.faults.latencyMs), subscriptions: new Map(), nextSubscriptionId: 0,
     };
     this.sessions.add(session);
-    socket.on('message', (data) => this.handleRequest(session, data.toString()));
+    socket.on('message', (data) => this.handleRequest(session, websocketText(data)));
     socket.on('close', () => {
       session.delivery.cancel();
       this.sessions.delete(session);
@@ -98,10 +99,10 @@ export class UserDataHub {
         const { name, secret } = accountForApiKey(this.venue.ledger, apiKey);
         const signature = params.signature;
         if (typeof signature !== 'string' || signature === '') throw errors.mandatoryMissing('signature');
-        const timestamp = params.timestamp === undefined ? undefined : String(params.timestamp);
+        const timestamp = params.timestamp === undefined ? undefined : paramText(params.timestamp);
         if (timestamp === undefined) throw errors.mandatoryMissing('timestamp');
         if (!signatureMatches(secret, wsApiPayload(params), signature)) throw errors.invalidSignature();
-        checkTimestamp(timestamp, params.recvWindow === undefined ? undefined : String(params.recvWindow), this.venue.serverTime());
+        checkTimestamp(timestamp, params.recvWindow === undefined ? undefined : paramText(params.recvWindow), this.venue.serverTime());
         const subscriptionId = session.nextSubscriptionId++;
         session.subscriptions.set(subscriptionId, name);
         return { subscriptionId };
@@ -109,7 +110,7 @@ export class UserDataHub {
       case 'userDataStream.unsubscribe': {
         if (params.subscriptionId === undefined) session.subscriptions.clear();
         else if (!session.subscriptions.delete(Number(params.subscriptionId))) {
-          throw new BinanceError(400, -2168, `Subscription ${String(params.subscriptionId)} does not exist.`);
+          throw new BinanceError(400, -2168, `Subscription ${paramText(params.subscriptionId)} does not exist.`);
         }
         return {};
       }
@@ -194,4 +195,10 @@ export function executionReport(event: Extract<EngineEvent, { kind: 'execution' 
     W: order.time,
     V: 'NONE',
   };
+}
+
+/** A request parameter as the text it was sent as; an object or list shows as JSON rather than "[object Object]". */
+function paramText(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value);
 }

@@ -11,7 +11,10 @@ export default defineActor<{ peer: string }, { report: ExecutionReport }>({
     const decoded = ctx.decode(frame);
     if (decoded?.kind !== 'OrderCommand') return;
     const c = decoded.message;
-    Object.assign(state.report, { orderId: c.orderId, venueOrderId: c.orderId, venue: c.venue, instrument: c.instrument, status: ExecStatus.ACCEPTED, rejectReason: 0, side: c.side, cumQty: 0, avgPrice: 0, leavesQty: c.qty, lastQty: 0, lastPrice: 0, exchangeTsMs: 0, receiveTsUs: c.createdTsUs });
+    Object.assign(state.report, {
+      orderId: c.orderId, venueOrderId: c.orderId, venue: c.venue, instrument: c.instrument, status: ExecStatus.ACCEPTED, rejectReason: 0,
+      side: c.side, cumQty: 0, avgPrice: 0, leavesQty: c.qty, lastQty: 0, lastPrice: 0, exchangeTsMs: 0, receiveTsUs: c.createdTsUs,
+    });
     ctx.outbox(ctx.config.peer).send(executionReportCodec, state.report);
   },
 });

@@ -26,7 +26,10 @@ export default defineActor<{ peer: string }, State>({
   kind: 'order-probe',
   parseConfig: (raw) => raw as { peer: string },
   init: () => ({
-    command: Object.assign(orderCommandCodec.create(), { action: OrderAction.SUBMIT, venue: 1, instrument: 1, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, reduceOnly: 0, price: 100, qty: 1, createdTsUs: 1 }),
+    command: Object.assign(orderCommandCodec.create(), {
+      action: OrderAction.SUBMIT, venue: 1, instrument: 1, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, reduceOnly: 0,
+      price: 100, qty: 1, createdTsUs: 1,
+    }),
     rounds: 0,
     warmup: 0,
     done: 0,

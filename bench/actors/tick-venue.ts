@@ -34,7 +34,10 @@ interface State {
 }
 
 function answer(state: State, ctx: ActorContext<Config>, orderId: number, side: number, qty: number, status: ExecStatus): void {
-  Object.assign(state.report, { orderId, venueOrderId: orderId, venue: ctx.config.venue, instrument: ctx.config.instrument, status, rejectReason: 0, side, cumQty: 0, avgPrice: 0, leavesQty: status === ExecStatus.ACCEPTED ? qty : 0, lastQty: 0, lastPrice: 0, exchangeTsMs: Date.now(), receiveTsUs: nowUs() });
+  Object.assign(state.report, {
+    orderId, venueOrderId: orderId, venue: ctx.config.venue, instrument: ctx.config.instrument, status, rejectReason: 0, side, cumQty: 0, avgPrice: 0,
+    leavesQty: status === ExecStatus.ACCEPTED ? qty : 0, lastQty: 0, lastPrice: 0, exchangeTsMs: Date.now(), receiveTsUs: nowUs(),
+  });
   ctx.outbox(ctx.config.orderManager).send(executionReportCodec, state.report);
 }
 

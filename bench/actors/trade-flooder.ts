@@ -29,7 +29,10 @@ export default defineActor<{ peer: string }, State>({
         while (state.sent < state.target) {
           const id = firstId + state.sent - base;
           const ms = 1_770_000_000_000 + id;
-          Object.assign(t, { venue: 1, instrument: 1, tradeId: id, price: 100 + (id % 50) / 10, qty: 0.01 + (id % 7) / 100, aggressor: id % 2 ? Side.BUY : Side.SELL, exchangeTsMs: ms, receiveTsUs: ms * 1000 + 150 });
+          Object.assign(t, {
+            venue: 1, instrument: 1, tradeId: id, price: 100 + (id % 50) / 10, qty: 0.01 + (id % 7) / 100, aggressor: id % 2 ? Side.BUY : Side.SELL,
+            exchangeTsMs: ms, receiveTsUs: ms * 1000 + 150,
+          });
           if (!out.send(tradeCodec, t)) return; // ring full: the recorder is behind, retry next tick
           state.sent += 1;
         }

@@ -106,6 +106,7 @@ export class AdminClient {
     try {
       message = JSON.parse(text) as Record<string, unknown>;
     } catch {
+      // The line itself says more than JSON.parse's position message.
       this.failAll(new Error(`the server sent a line that is not JSON: ${text.slice(0, 80)}`));
       return;
     }

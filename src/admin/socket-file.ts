@@ -94,6 +94,7 @@ function livePid(socketPath: string): number | undefined {
     process.kill(pid, 0);
     return pid;
   } catch {
+    // No pid file, or kill(pid, 0) says no such process: nobody holds the socket.
     return undefined;
   }
 }

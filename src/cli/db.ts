@@ -40,7 +40,7 @@ export async function runDb(argv: readonly string[], out: Output = process.stdou
     out.write(DB_HELP);
     return 0;
   }
-  const mode = (options.timescale ?? 'auto') as string;
+  const mode = options.timescale ?? 'auto';
   if (!['auto', 'off', 'require'].includes(mode)) throw new UsageError(`--timescale must be auto, off or require, got "${mode}"`, 'db');
   return withDatabase(options.config, 'db migrate', err, async (connection) => {
     try {
@@ -82,7 +82,7 @@ type ParsedOptions = { config?: string; help?: boolean; timescale?: string };
 function parse(argv: readonly string[], command: string, extra: Record<string, { type: 'string' }>): ParsedOptions {
   try {
     const { values } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...extra }, strict: true, allowPositionals: false });
-    return values as ParsedOptions;
+    return values;
   } catch (error) {
     throw new UsageError((error as Error).message, command);
   }

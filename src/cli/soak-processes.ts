@@ -53,7 +53,7 @@ class Output {
 /** One exit listener per child, however many waits race it. */
 const exits = new WeakMap<ChildProcess, Promise<unknown>>();
 const exitOf = (child: ChildProcess): Promise<unknown> => {
-  if (!exits.has(child)) exits.set(child, once(child, 'exit').then(([code, signal]) => code ?? signal));
+  if (!exits.has(child)) exits.set(child, once(child, 'exit').then(([code, signal]: unknown[]) => code ?? signal));
   return exits.get(child)!;
 };
 
@@ -101,8 +101,8 @@ export class VenueProcess {
 
   static async start(name: string, configFile: string): Promise<VenueProcess> {
     const child = spawn(process.execPath, [CLI_MAIN, 'venue', '--config', configFile, '--faults-from-stdin'], { env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    const stdout = new Output(child.stdout!);
-    const stderr = new Output(child.stderr!);
+    const stdout = new Output(child.stdout);
+    const stderr = new Output(child.stderr);
     const line = await withDeadline(`bot4 venue (${name})`, 60_000, stdout.next((l) => l.includes('REST:')), child, () => stdout.text + stderr.text);
     const httpUrl = /(http:\/\/[^\s/]+)\/api\/v3/.exec(line)![1]!;
     return new VenueProcess(name, httpUrl, httpUrl.replace(/^http/, 'ws'), child, stdout, stderr);
@@ -118,7 +118,7 @@ export class VenueProcess {
       return line.slice('fault-ok '.length);
     };
     const next = this.queue.then(run, run);
-    this.queue = next.catch(() => undefined);
+    this.queue = next.catch(() => undefined); // the caller gets `next` and its failure; the queue only orders commands
     return next;
   }
 
@@ -187,8 +187,8 @@ export class BotProcess {
     const child = spawn(process.execPath, [CLI_MAIN, 'start', '--config', this.configFile], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.expectingExit = false;
-    this.stdout = new Output(child.stdout!);
-    this.stderr = new Output(child.stderr!);
+    this.stdout = new Output(child.stdout);
+    this.stderr = new Output(child.stderr);
     child.once('exit', (code, signal) => {
       if (!this.expectingExit && this.child === child) this.unexpectedExits.push(`bot4 start exited on its own (code ${String(code)}, signal ${String(signal)}) at ${new Date().toISOString()}:\n${this.tail()}`);
     });

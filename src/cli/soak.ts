@@ -92,7 +92,7 @@ async function retrying<T>(what: string, work: () => Promise<T>, timeoutMs = 60_
     try {
       return await work();
     } catch (error) {
-      if (now() > deadline) throw new Error(`${what}: ${(error as Error).message}`);
+      if (now() > deadline) throw new Error(`${what}: ${(error as Error).message}`, { cause: error });
       await sleep(500);
     }
   }
@@ -322,7 +322,7 @@ async function readDatabase(connectionString: string | null, pgliteDir: string, 
     const transitions = (await client.query<{ state: string; at_ms: string }>('SELECT state, (extract(epoch FROM ts) * 1000)::bigint AS at_ms FROM kill_switch_events ORDER BY seq')).rows;
     return { orders, fills, halts: haltWindows(transitions.map((t) => ({ state: t.state, atMs: Number(t.at_ms) }))) };
   } finally {
-    await client.end().catch(() => undefined);
+    await client.end().catch(() => undefined); // closing after the work is done or failed: nothing is left to lose, and the failure that matters is already reported
     await embedded?.stop();
   }
 }

@@ -197,7 +197,7 @@ export function describeWaits(waits: readonly StopWait[]): string {
 }
 
 async function stillRunning(runtime: AdminBackend): Promise<string[]> {
-  const tree = await Promise.race([runtime.tree(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]).catch(() => undefined);
+  const tree = await Promise.race([runtime.tree(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 1000))]).catch(() => undefined); // no tree: nothing to list
   if (!tree) return [];
   const paths: string[] = [];
   const walk = (node: TreeNode): void => {

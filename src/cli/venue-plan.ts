@@ -88,7 +88,7 @@ export function planVenue(flags: VenueFlags, io: PlanIo): VenuePlan {
   // Market: --seed (simulated) or --replay FILE… [--speed] [--symbol]; file-relative paths in the file.
   const fileMarket = isRecord(options.market) ? options.market : undefined;
   if (fileMarket?.kind === 'replay' && Array.isArray(fileMarket.files)) {
-    fileMarket.files = fileMarket.files.map((each) => (typeof each === 'string' && !isAbsolute(each) ? resolve(fileDir, each) : each));
+    fileMarket.files = (fileMarket.files as unknown[]).map((each) => (typeof each === 'string' && !isAbsolute(each) ? resolve(fileDir, each) : each));
   }
   const seed = integer('seed', flags.seed, 0, 0xffffffff);
   const replayFiles = (flags.replay ?? []).map((each) => resolve(io.cwd, each));
@@ -223,7 +223,7 @@ function fileAccount(raw: unknown, index: number, file: string, io: PlanIo, prob
     if (account.secret !== undefined) problems.push(`${file}: accounts.${index}: give secret or secretEnv, not both`);
     else if (typeof name !== 'string' || !io.env[name]) problems.push(`${file}: accounts.${index}.secretEnv: names ${JSON.stringify(name)}, which is not set in the environment`);
     else account.secret = io.env[name];
-    secretFrom = `$${String(name)}`;
+    secretFrom = `$${typeof name === 'string' ? name : JSON.stringify(name)}`;
     delete account.secretEnv;
   }
   // YAML reads `USDT: 1000` as a number; the emulator wants decimal text.
@@ -243,10 +243,10 @@ function balancesFromFlags(entries: readonly string[], problems: string[]): Reco
 }
 
 function describeMarket(market: unknown): string {
-  if (!isRecord(market) || market.kind === 'simulated') return `simulated (seed ${isRecord(market) && market.seed !== undefined ? String(market.seed) : '1'})`;
+  if (!isRecord(market) || market.kind === 'simulated') return `simulated (seed ${isRecord(market) && market.seed !== undefined ? JSON.stringify(market.seed) : '1'})`;
   if (market.kind === 'replay') {
     const files = Array.isArray(market.files) ? market.files : [];
-    return `replay of ${files.join(', ')} at ${market.speed === 'max' ? 'maximum speed' : `${String(market.speed ?? 1)}x recorded pace`}`;
+    return `replay of ${files.join(', ')} at ${market.speed === 'max' ? 'maximum speed' : `${JSON.stringify(market.speed ?? 1)}x recorded pace`}`;
   }
   return 'none (only the accounts\' own orders)';
 }

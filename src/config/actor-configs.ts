@@ -43,7 +43,7 @@ const CONFIG_MODULE_PARSERS: Readonly<Record<string, ConfigParser>> = {
 const EMBEDDED_DATABASE_SHAPE = 'postgresql://embedded-database/bot4';
 
 export async function actorConfigIssues(config: DeepReadonly<Bot4Config>, baseDir: string): Promise<ConfigIssue[]> {
-  const tree = wireDatabaseActors(config.tree as Bot4Config['tree'], config.database.url ?? EMBEDDED_DATABASE_SHAPE);
+  const tree = wireDatabaseActors(config.tree, config.database.url ?? EMBEDDED_DATABASE_SHAPE);
   const issues: ConfigIssue[] = [];
   const visit = async (node: TreeNodeSpec, path: (string | number)[]): Promise<void> => {
     if (node.type === 'supervisor') {

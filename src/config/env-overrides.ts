@@ -99,6 +99,7 @@ export function coerce(raw: string, kind: LeafKind): unknown {
       try {
         return parseYaml(raw) ?? raw;
       } catch {
+        // Not YAML: the value is taken as the plain string it is.
         return raw;
       }
   }

@@ -233,6 +233,7 @@ function passwordInUrl(value: string): string | undefined {
     const password = new URL(value).password;
     return password === '' ? undefined : password;
   } catch {
+    // Not a URL the platform parses: there is no password to find in it.
     return undefined;
   }
 }

@@ -126,7 +126,7 @@ export class BatchWriter {
    */
   flush(): Promise<void> {
     const run = this.flushing.then(() => this.flushNow());
-    this.flushing = run.catch(() => undefined);
+    this.flushing = run.catch(() => undefined); // the caller gets `run` and its failure; the chain only orders flushes
     return run;
   }
 
@@ -214,7 +214,7 @@ export class BatchWriter {
     const created = await withTransaction(this.pool, async (client) => {
       let rows = 0;
       for (const statement of statements) {
-        const result = await client.query(statement.text, statement.values);
+        const result = await client.query<Record<string, unknown>>(statement.text, statement.values);
         if (statement.countsRecords) rows += result.rowCount ?? 0;
         if (statement.bookedKeys) skipped.push(...skippedRows(statement, statement.bookedKeys, result.rows));
       }

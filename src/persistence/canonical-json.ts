@@ -24,7 +24,7 @@ function encode(value: unknown, path: string): string {
       if (Array.isArray(value)) return `[${value.map((item, i) => encode(item, `${path}[${i}]`)).join(',')}]`;
       const proto = Object.getPrototypeOf(value) as unknown;
       if (proto !== Object.prototype && proto !== null) {
-        throw new TypeError(`canonicalJson: ${path} is a ${(value as object).constructor?.name ?? 'non-plain object'}; pass plain data`);
+        throw new TypeError(`canonicalJson: ${path} is a ${value.constructor?.name ?? 'non-plain object'}; pass plain data`);
       }
       const record = value as Record<string, unknown>;
       const keys = Object.keys(record).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

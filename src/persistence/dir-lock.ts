@@ -28,10 +28,10 @@ export function acquireDirLock(path: string): DirLock {
         },
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`lock ${path}: ${(error as Error).message}`);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`lock ${path}: ${(error as Error).message}`, { cause: error });
       const holder = Number.parseInt(readFileSync(path, 'utf8'), 10);
       if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-        throw new Error(`lock ${path} is held by running process ${holder}${holder === process.pid ? ' (this process)' : ''}`);
+        throw new Error(`lock ${path} is held by running process ${holder}${holder === process.pid ? ' (this process)' : ''}`, { cause: error });
       }
       rmSync(path, { force: true });
     }

@@ -82,7 +82,7 @@ export async function startEmbeddedDatabase(options: EmbeddedDatabaseOptions = {
         })()),
     };
   } catch (error) {
-    await db?.close().catch(() => undefined);
+    await db?.close().catch(() => undefined); // the start failure thrown below is the one to report
     lock?.release();
     throw new Error(`embedded database (${dataDir}) failed to start: ${(error as Error).message}`, { cause: error });
   }

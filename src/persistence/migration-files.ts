@@ -30,7 +30,7 @@ export function loadMigrationSteps(dir: string): MigrationStep[] {
   try {
     entries = readdirSync(dir);
   } catch (error) {
-    throw new Error(`migrations: cannot read folder ${dir}: ${(error as Error).message}`);
+    throw new Error(`migrations: cannot read folder ${dir}: ${(error as Error).message}`, { cause: error });
   }
   const steps = new Map<number, MigrationStep>();
   for (const file of entries.filter((entry) => entry.endsWith('.sql')).sort()) {

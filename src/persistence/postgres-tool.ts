@@ -14,6 +14,6 @@ export function runPostgresTool(bindir: string, tool: string, args: string[]): s
     return execFileSync(command, fullArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   } catch (error) {
     const failure = error as { stderr?: string; message: string };
-    throw new Error(`${tool} ${args.join(' ')} failed: ${failure.stderr || failure.message}`);
+    throw new Error(`${tool} ${args.join(' ')} failed: ${failure.stderr || failure.message}`, { cause: error });
   }
 }

@@ -15,9 +15,70 @@ export interface RecoveredState {
   killSwitch: KillSwitchLatch | null;
 }
 
+// The rows as the queries below select them: bigints and timestamps leave as text (toSafeInteger
+// checks them), every other column arrives in the type its record field has.
+interface OrderRow {
+  order_id: string;
+  last_seq: RecoveredOrder['seq'];
+  client_order_id: RecoveredOrder['clientOrderId'];
+  venue: RecoveredOrder['venue'];
+  instrument: RecoveredOrder['instrument'];
+  strategy: RecoveredOrder['strategy'];
+  side: RecoveredOrder['side'];
+  order_type: RecoveredOrder['orderType'];
+  time_in_force: RecoveredOrder['timeInForce'];
+  reduce_only: RecoveredOrder['reduceOnly'];
+  price: RecoveredOrder['price'];
+  qty: RecoveredOrder['qty'];
+  status: RecoveredOrder['status'];
+  cum_qty: RecoveredOrder['cumQty'];
+  avg_price: RecoveredOrder['avgPrice'];
+  venue_order_id: RecoveredOrder['venueOrderId'];
+  reject_reason: RecoveredOrder['rejectReason'];
+  created_us: string;
+  updated_us: string;
+}
+
+interface PositionRow {
+  venue: RecoveredPosition['venue'];
+  instrument: RecoveredPosition['instrument'];
+  ts_us: string;
+  qty: RecoveredPosition['qty'];
+  avg_price: RecoveredPosition['avgPrice'];
+  realized_pnl: RecoveredPosition['realizedPnl'];
+}
+
+interface FillRow {
+  venue: RecoveredFill['venue'];
+  trade_id: RecoveredFill['tradeId'];
+  order_id: string;
+  instrument: RecoveredFill['instrument'];
+  side: RecoveredFill['side'];
+  price: RecoveredFill['price'];
+  qty: RecoveredFill['qty'];
+  fee: RecoveredFill['fee'];
+  liquidity: RecoveredFill['liquidity'];
+  ts_us: string;
+}
+
+interface FillKeyRow {
+  venue: RecoveredFillKey['venue'];
+  instrument: RecoveredFillKey['instrument'];
+  trade_id: RecoveredFillKey['tradeId'];
+}
+
+interface KillSwitchRow {
+  seq: string;
+  state: KillSwitchLatch['state'];
+  previous: KillSwitchLatch['previous'];
+  source: KillSwitchLatch['source'];
+  reason: KillSwitchLatch['reason'];
+  ts_us: string;
+}
+
 /** Orders the venue may still be working: what the order manager reconciles at start. */
 export async function loadOpenOrders(db: Queryable): Promise<RecoveredOrder[]> {
-  const result = await db.query(
+  const result = await db.query<OrderRow>(
     `SELECT order_id::text AS order_id, last_seq, client_order_id, venue, instrument, strategy, side, order_type,
             time_in_force, reduce_only, price, qty, status, cum_qty, avg_price, venue_order_id, reject_reason,
             ${timestampUs('created_at')} AS created_us, ${timestampUs('updated_at')} AS updated_us
@@ -49,7 +110,7 @@ export async function loadOpenOrders(db: Queryable): Promise<RecoveredOrder[]> {
 
 /** The newest snapshot of every (venue, instrument), flat ones included (a flat position is a fact too). */
 export async function loadLatestPositions(db: Queryable): Promise<RecoveredPosition[]> {
-  const result = await db.query(
+  const result = await db.query<PositionRow>(
     `SELECT DISTINCT ON (venue, instrument) venue, instrument, ${timestampUs('ts')} AS ts_us, qty, avg_price, realized_pnl
        FROM position_snapshots ORDER BY venue, instrument, ts DESC`,
   );
@@ -66,7 +127,7 @@ export async function loadLatestPositions(db: Queryable): Promise<RecoveredPosit
 /** The fills of some orders (the order manager rebuilds an order it adopts from the database with them). */
 export async function loadFillsOfOrders(db: Queryable, orderIds: readonly number[]): Promise<RecoveredFill[]> {
   if (orderIds.length === 0) return [];
-  const result = await db.query(
+  const result = await db.query<FillRow>(
     `SELECT venue, trade_id, order_id::text AS order_id, instrument, side, price, qty, fee, liquidity, ${timestampUs('ts')} AS ts_us
        FROM fills WHERE order_id = ANY($1::bigint[]) ORDER BY fills.order_id, ts, trade_id`,
     [orderIds.map(String)],
@@ -91,7 +152,7 @@ export async function loadFillsOfOrders(db: Queryable, orderIds: readonly number
  * snapshots that already hold these fills, must not book them a second time.
  */
 export async function loadFillKeysSince(db: Queryable, sinceUs: number): Promise<RecoveredFillKey[]> {
-  const result = await db.query(`SELECT venue, instrument, trade_id FROM fills WHERE ts >= $1::timestamptz ORDER BY venue, instrument, trade_id`, [usToTimestamp(sinceUs)]);
+  const result = await db.query<FillKeyRow>(`SELECT venue, instrument, trade_id FROM fills WHERE ts >= $1::timestamptz ORDER BY venue, instrument, trade_id`, [usToTimestamp(sinceUs)]);
   return result.rows.map((row) => ({ venue: row.venue, instrument: row.instrument, tradeId: row.trade_id }));
 }
 
@@ -107,7 +168,7 @@ export async function loadFillKeysSince(db: Queryable, sinceUs: number): Promise
  * (a chaos probe restored an old HALTED that way and flatten-on-halt sent an unrequested order).
  */
 export async function loadKillSwitchLatch(db: Queryable): Promise<KillSwitchLatch | null> {
-  const result = await db.query(
+  const result = await db.query<KillSwitchRow>(
     `SELECT seq::text AS seq, state, previous, source, reason, ${timestampUs('ts')} AS ts_us
        FROM kill_switch_events ORDER BY kill_switch_events.seq DESC LIMIT 1`,
   );

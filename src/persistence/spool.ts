@@ -58,7 +58,7 @@ export class Spool {
         try {
           record = parsePersistRecord(JSON.parse(line), `spool ${this.path} line ${lineNumber}`);
         } catch (error) {
-          throw new Error(`spool ${this.path} line ${lineNumber} is corrupt: ${(error as Error).message}`);
+          throw new Error(`spool ${this.path} line ${lineNumber} is corrupt: ${(error as Error).message}`, { cause: error });
         }
         batch.push(record);
         if (batch.length >= batchSize) {

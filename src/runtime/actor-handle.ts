@@ -202,7 +202,7 @@ async function startIncarnation(
     worker = new Worker(actorHostUrl, { name: spec.path, workerData: boot, transferList });
   }
   const threadId = worker.threadId;
-  const remote = Comlink.wrap<ActorControlApi>(control.port1 as unknown as Comlink.Endpoint);
+  const remote = Comlink.wrap<ActorControlApi>(control.port1);
   worker.on('message', (msg: ActorEventMessage | StandbyToSupervisor) => {
     if (msg?.type === 'event') options.onEvent?.(msg);
     else if (msg?.type === 'assigned') assigned = true;
@@ -323,6 +323,7 @@ async function startIncarnation(
         await withTimeout(Promise.race([remote.stop(), exited]), timeoutMs, `${spec.path} graceful stop`);
         return await withTimeout(exited, timeoutMs, `${spec.path} exit after stop`);
       } catch {
+        // A stop that fails or times out ends the same way: the worker is terminated.
         if (alive) {
           terminateRequested = true;
           await worker.terminate();

@@ -25,7 +25,7 @@ if (boot.mode === 'cold') {
   // and rejects with the same error, as a cold start would); an idle standby just dies.
   const preload = import(url).then(
     () => undefined,
-    (error: unknown) => error,
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
   );
   let assigned = false;
   port.once('message', (message: StandbyAssign) => {

@@ -188,12 +188,12 @@ class Host {
 
   private frameHandler(peer: string, peerIndex: number): FrameHandler {
     const frame = this.frame;
-    const handle = this.def.handle;
+    const def = this.def;
     const { status, handlerTimes } = this;
     return {
       onFrame: (type, version, view, offset, length) => {
         status.countIn();
-        if (!handle) return;
+        if (!def.handle) return;
         frame.peer = peer;
         frame.peerIndex = peerIndex;
         frame.type = type;
@@ -202,7 +202,7 @@ class Host {
         frame.offset = offset;
         frame.length = length;
         const t0 = performance.now();
-        handle(this.state, frame, this.ctx);
+        def.handle(this.state, frame, this.ctx);
         handlerTimes.record(Math.max(1, Math.round((performance.now() - t0) * 1e6)));
       },
     };
@@ -319,5 +319,5 @@ export function runActor(assignment: ActorAssignment): void {
     invoke: (method, args) => host.invoke(method, args),
   };
   // Node's MessagePort is an EventTarget, which is all comlink needs of an endpoint.
-  Comlink.expose(api, assignment.control as unknown as Comlink.Endpoint);
+  Comlink.expose(api, assignment.control);
 }

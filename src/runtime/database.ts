@@ -100,7 +100,7 @@ export async function openRuntimeDatabase(tree: SupervisorNodeSpec, options: Run
         else log.warn({ latch: latest }, line);
       }
     } finally {
-      await pool.end().catch(() => undefined);
+      await pool.end().catch(() => undefined); // closing after the work is done or failed: nothing is left to lose, and the failure that matters is already reported
     }
   } catch (error) {
     // the database is the second memory of the latch: without it, halt rather than trust the file alone
@@ -205,6 +205,7 @@ function safeDecode(value: string): string {
   try {
     return decodeURIComponent(value);
   } catch {
+    // Not percent-encoded after all: the value is shown as written.
     return value;
   }
 }

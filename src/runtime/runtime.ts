@@ -352,7 +352,7 @@ export class Runtime implements AdminBackend {
   }
 
   async gpioPress(): Promise<TradingStateReport> {
-    const panel = this.panel ?? (await this.panelOpening?.catch(() => undefined));
+    const panel = this.panel ?? (await this.panelOpening?.catch(() => undefined)); // boot logged why it failed; below says it is not open
     if (!panel) throw new AdminError('not_available', 'gpio.press: the GPIO panel is not open');
     const seq = this.gate.seq();
     try {

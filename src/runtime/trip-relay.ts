@@ -69,7 +69,7 @@ export class TripRelay {
     this.log.warn({ source, reason, stateFile: this.stateFile }, `trip (${source}: ${reason}): ${why}; HALTED latched in ${this.stateFile}, gate held closed until the kill switch takes it`);
     if (this.starting) {
       // It may have read its state file before the latch above; its start hands this trip over.
-      await this.starting.catch(() => undefined);
+      await this.starting.catch(() => undefined); // a failed start is the supervisor's to report; here only the hand-over counts
       if (!this.held.includes(request)) return { taken: 'by-actor' };
     }
     return { taken: 'latched-in-file', record, why };

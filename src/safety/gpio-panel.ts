@@ -76,7 +76,7 @@ export function detectLineOffset(sysfsRoot: string): number {
 
 export async function loadOnoffFactory(): Promise<{ factory: GpioFactory; accessible: boolean }> {
   const { Gpio } = await import('onoff');
-  return { factory: (line, direction, edge, options) => new Gpio(line, direction, edge, options) as unknown as GpioLine, accessible: Gpio.accessible };
+  return { factory: (line, direction, edge, options) => new Gpio(line, direction, edge, options), accessible: Gpio.accessible };
 }
 
 export class GpioPanel {

@@ -34,10 +34,10 @@ describe('bot4 ctl against a running admin socket', () => {
     expect(lines).toHaveLength(6);
     expect(lines[0]).toMatch(/^root\s+supervisor one_for_one\s+running\s+restarts 0$/);
     expect(lines[1]).toMatch(/^├─ safety\s+supervisor one_for_all\s+running\s+restarts 0$/);
-    expect(lines[2]).toMatch(/^│  ├─ kill-switch\s+actor kill-switch\s+running\s+restarts 0\s+mailbox 128B\/64KiB\s+p99 12\.3µs\s+up 1\.2s\s+thread 7$/);
-    expect(lines[3]).toMatch(/^│  └─ risk\s+actor risk\s+running/);
+    expect(lines[2]).toMatch(/^│ {2}├─ kill-switch\s+actor kill-switch\s+running\s+restarts 0\s+mailbox 128B\/64KiB\s+p99 12\.3µs\s+up 1\.2s\s+thread 7$/);
+    expect(lines[3]).toMatch(/^│ {2}└─ risk\s+actor risk\s+running/);
     expect(lines[4]).toMatch(/^└─ execution\s+supervisor rest_for_one/);
-    expect(lines[5]).toMatch(/^   └─ order-manager\s+actor order-manager\s+running/);
+    expect(lines[5]).toMatch(/^ {3}└─ order-manager\s+actor order-manager\s+running/);
     expect(stdout).not.toContain('\x1b['); // no colour when stdout is not a TTY
   });
 

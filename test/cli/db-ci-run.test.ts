@@ -14,7 +14,7 @@ const root = packageRoot();
 const work = mkdtempSync(join(tmpdir(), 'bot4-ci-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function sandbox(name: string, options: { pgConfigBindir?: string; aptFails?: boolean; missingTools?: readonly string[] }) {
+function sandbox(name: string, options: { pgConfigBindir?: string; aptFails?: boolean; lintFails?: boolean; missingTools?: readonly string[] }) {
   const bin = join(work, name, 'bin');
   mkdirSync(bin, { recursive: true });
   const log = join(work, name, 'calls.log');
@@ -26,7 +26,7 @@ function sandbox(name: string, options: { pgConfigBindir?: string; aptFails?: bo
   };
   stub('apt-get', options.aptFails ? 'exit 100' : 'exit 0');
   stub('sudo', '"$@"');
-  stub('npm', 'exit 0');
+  stub('npm', options.lintFails ? '[ "$1 $2" = "run lint" ] && exit 1; exit 0' : 'exit 0');
   if (options.pgConfigBindir) stub('pg_config', `echo ${options.pgConfigBindir}`);
   // nats-server and chromium are present unless a test says otherwise: what this machine has installed
   // must not decide what the scripts are seen to do.
@@ -37,11 +37,11 @@ function sandbox(name: string, options: { pgConfigBindir?: string; aptFails?: bo
 }
 
 describe('.ci/run and .ci/ensure-postgres', () => {
-  it('without pg_config: installs postgresql-15, then npm ci, then npm test', () => {
+  it('without pg_config: installs postgresql-15, then npm ci, then the linter, then npm test', () => {
     const box = sandbox('missing', {});
     const result = box.run('run');
     expect(result.status, result.stderr).toBe(0);
-    expect(box.calls()).toEqual(['apt-get update', 'apt-get install -y postgresql-15', 'npm ci', 'npm test']);
+    expect(box.calls()).toEqual(['apt-get update', 'apt-get install -y postgresql-15', 'npm ci', 'npm run lint', 'npm test']);
     expect(result.stdout).toMatch(/installing Debian's postgresql-15/);
   });
 
@@ -59,7 +59,7 @@ describe('.ci/run and .ci/ensure-postgres', () => {
     const present = sandbox('present', { pgConfigBindir: serverDir });
     const result = present.run('run');
     expect(result.status).toBe(0);
-    expect(present.calls().filter((c) => !c.startsWith('pg_config'))).toEqual(['npm ci', 'npm test']);
+    expect(present.calls().filter((c) => !c.startsWith('pg_config'))).toEqual(['npm ci', 'npm run lint', 'npm test']);
   });
 
   it('.ci/ensure-tools installs only the missing ones of nats-server and chromium', () => {
@@ -77,6 +77,13 @@ describe('.ci/run and .ci/ensure-postgres', () => {
     expect(quiet.status).toBe(0);
     expect(none.calls()).toEqual([]);
     expect(quiet.stdout).toMatch(/nats-server and chromium found/);
+  });
+
+  it('a lint finding fails the CI run before the tests', () => {
+    const box = sandbox('lint-fails', { lintFails: true });
+    const result = box.run('run');
+    expect(result.status).not.toBe(0);
+    expect(box.calls().filter((c) => c.startsWith('npm'))).toEqual(['npm ci', 'npm run lint']);
   });
 
   it('a failed install fails the CI run before the tests', () => {

@@ -41,7 +41,7 @@ describe("the gate's last look as an order's HTTP request leaves", () => {
     await new Promise((r) => setTimeout(r, 100)); // the first has left; the others are queued in ccxt
     open = false; // the trip
     const settled = await results;
-    const refused = settled.filter((s) => s.status === 'rejected').map((s) => (s as PromiseRejectedResult).reason);
+    const refused = settled.filter((s) => s.status === 'rejected').map((s) => s.reason);
     expect(refused.length).toBeGreaterThanOrEqual(1);
     for (const reason of refused) expect(reason).toBeInstanceOf(GateClosed);
     const leftBeforeTrip = settled.filter((s) => s.status === 'fulfilled').length;

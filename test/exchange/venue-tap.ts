@@ -2,6 +2,7 @@ import { createServer, request as httpRequest, type IncomingMessage } from 'node
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
+import { websocketText } from '../../src/runtime/websocket-text.js';
 
 /**
  * A pass-through in front of a venue emulator, on real loopback sockets: it forwards every
@@ -67,13 +68,13 @@ export async function startVenueTap(target: { httpUrl: string; wsUrl: string }):
       const isMarket = !path.startsWith('/ws-api');
       if (isMarket) marketClients.add(client);
       client.on('message', (data, binary) => {
-        const item = { data: data.toString(), binary };
+        const item = { data: websocketText(data), binary };
         if (venueSide.readyState === WebSocket.OPEN) venueSide.send(item.data);
         else pending.push(item);
       });
       venueSide.on('open', () => pending.splice(0).forEach((item) => venueSide.send(item.data)));
       venueSide.on('message', (data) => {
-        if (client.readyState === WebSocket.OPEN) client.send(data.toString());
+        if (client.readyState === WebSocket.OPEN) client.send(websocketText(data));
       });
       const closeBoth = (): void => {
         marketClients.delete(client);

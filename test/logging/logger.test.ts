@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actorLogger, createLogging } from '../../src/logging/logger.js';
@@ -76,7 +77,7 @@ describe('logger outputs', () => {
     actorLogger(logging.logger, 'root/execution/order-manager', 'order-manager').info({ orders: 2 }, 'reconciled');
     const file = logging.file;
     await logging.close();
-    const plain = written.join('').replace(/\x1b\[[0-9;]*m/g, '');
+    const plain = stripVTControlCharacters(written.join(''));
     expect(plain).toMatch(/INFO.*root\/execution\/order-manager: reconciled/);
     expect(plain).toContain('orders: 2');
     expect(readLines(file)[0]).toMatchObject({ msg: 'reconciled', path: 'root/execution/order-manager', orders: 2 });

@@ -51,7 +51,7 @@ describe('order manager: reconciliation after a user-stream gap', () => {
     expect(after.reconciliation['1']).toMatchObject({ status: 'reconciled', trigger: 'stream-gap', holdsTrading: false });
     const fills = await fillsAtRisk(rig);
     expect(fills.map((f) => [f.orderId, f.tradeId, f.qty])).toEqual([[filledAway, t1, 0.5], [partlyAway, t2, 0.1]]);
-    const differences = rig.events.filter((e) => e.topic === 'orders.reconcile-difference').map((e) => e.data as Record<string, unknown>);
+    const differences = rig.events.filter((e) => e.topic === 'orders.reconcile-difference').map((e) => e.data);
     expect(differences.map((d) => [d.venue, d.trigger, d.kind, d.clientOrderId])).toEqual([
       [1, 'stream-gap', 'missingOnVenue', `bot4-3-${filledAway % 2 ** 32}`],
       [1, 'stream-gap', 'unknownFill', `bot4-3-${filledAway % 2 ** 32}`],
@@ -120,7 +120,7 @@ describe('order manager: periodic reconciliation', () => {
     expect(s.counters.reconciles.periodic).toBeGreaterThanOrEqual(1);
     const cancelReports = await rig.reportsFor(cancelled);
     expect(cancelReports.at(-1)).toMatchObject({ status: 4 });
-    const differences = rig.events.filter((e) => e.topic === 'orders.reconcile-difference').map((e) => e.data as Record<string, unknown>);
+    const differences = rig.events.filter((e) => e.topic === 'orders.reconcile-difference').map((e) => e.data);
     expect(differences.filter((d) => d.trigger === 'periodic').map((d) => d.kind).sort()).toEqual(['missingOnVenue', 'unknownFill']);
     // More re-checks come and go: the fill stays booked once, nothing new is a difference.
     const rounds = s.counters.reconciles.periodic as number;

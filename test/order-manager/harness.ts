@@ -141,6 +141,6 @@ export class OrderManagerRig {
   }
 
   async down(): Promise<void> {
-    await Promise.all(this.handles.splice(0).map((h) => (h.isAlive() ? h.kill() : undefined)));
+    await Promise.all(this.handles.splice(0).filter((h) => h.isAlive()).map((h) => h.kill()));
   }
 }

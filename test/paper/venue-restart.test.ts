@@ -116,7 +116,7 @@ class TreeVenuesBot {
   /** Polls `probe` until `ok`; a probe that throws (a venue still starting) counts as not yet. */
   async until<T>(what: string, probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
-    let last: T | string = 'no answer yet';
+    let last: T | string;
     for (;;) {
       try {
         last = await probe();

@@ -19,7 +19,7 @@ describe('embedded PGlite behind pglite-socket', () => {
   });
 
   afterAll(async () => {
-    for (const client of clients) await client.end().catch(() => undefined);
+    for (const client of clients) await client.end().catch(() => undefined); // a client a test already ended
     await db?.stop();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchWriter } from '../../src/persistence/batch-writer.js';
 import { migrate } from '../../src/persistence/migrate.js';

@@ -41,10 +41,6 @@ interface Status {
   unavailable: string[];
 }
 
-interface Detail<T> {
-  snapshot: T;
-}
-
 interface OrderManagerSnapshot {
   openOrders: number;
   reconciliation: Record<string, string>;
@@ -67,7 +63,10 @@ const orderManager = () => snapshot<OrderManagerSnapshot>('root/execution/order-
 const risk = () => snapshot<RiskSnapshot>('root/safety/risk');
 const recorder = () => recorderOf(bot.admin);
 const nonZero = (s: Status): Position[] => (s.positions ?? []).filter((p) => Number(p.qty) !== 0);
-const orderFields = (o: OpenOrder) => ({ clientOrderId: o.clientOrderId, strategy: o.strategy, intentId: o.intentId, venue: o.venue, instrument: o.instrument, side: o.side, price: Number(o.price), qty: Number(o.qty), cumQty: Number(o.cumQty) });
+const orderFields = (o: OpenOrder) => ({
+  clientOrderId: o.clientOrderId, strategy: o.strategy, intentId: o.intentId, venue: o.venue, instrument: o.instrument, side: o.side,
+  price: Number(o.price), qty: Number(o.qty), cumQty: Number(o.cumQty),
+});
 const byId = (a: { clientOrderId: string }, b: { clientOrderId: string }) => a.clientOrderId.localeCompare(b.clientOrderId);
 
 beforeAll(async () => {

@@ -14,32 +14,48 @@ export const INSTRUMENTS = [{ id: 7, symbol: 'BTC/USDT' }, { id: 8, symbol: 'ETH
 
 export interface Sent {
   kind: string;
-  message: Record<string, unknown> | unknown;
+  message: unknown;
 }
 
 export const trade = (i: number): Sent => ({
   kind: 'Trade',
-  message: { venue: 1 + (i % 2), instrument: 7, tradeId: 1000 + i, price: 100 + (i % 13), qty: 0.1 + (i % 3) * 0.05, aggressor: i % 2 ? Side.BUY : Side.SELL, exchangeTsMs: T0_MS + i * 250, receiveTsUs: (T0_MS + i * 250) * 1000 + 400 },
+  message: {
+    venue: 1 + (i % 2), instrument: 7, tradeId: 1000 + i, price: 100 + (i % 13), qty: 0.1 + (i % 3) * 0.05, aggressor: i % 2 ? Side.BUY : Side.SELL,
+    exchangeTsMs: T0_MS + i * 250, receiveTsUs: (T0_MS + i * 250) * 1000 + 400,
+  },
 });
 
 export const bookTop = (i: number): Sent => ({
   kind: 'BookTop',
-  message: { venue: 1, instrument: 8, updateId: 5000 + i, bidPrice: 3000 + i * 0.01, bidQty: 2, askPrice: 3000.5 + i * 0.01, askQty: 1.5, exchangeTsMs: T0_MS + i * 100, receiveTsUs: (T0_MS + i * 100) * 1000 + 200 },
+  message: {
+    venue: 1, instrument: 8, updateId: 5000 + i, bidPrice: 3000 + i * 0.01, bidQty: 2, askPrice: 3000.5 + i * 0.01, askQty: 1.5,
+    exchangeTsMs: T0_MS + i * 100, receiveTsUs: (T0_MS + i * 100) * 1000 + 200,
+  },
 });
 
 export const submit = (orderId: number): Sent => ({
   kind: 'OrderCommand',
-  message: { action: OrderAction.SUBMIT, orderId, venue: 1, instrument: 7, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, reduceOnly: 0, price: 99.5, qty: 2, createdTsUs: (T0_MS + orderId) * 1000 },
+  message: {
+    action: OrderAction.SUBMIT, orderId, venue: 1, instrument: 7, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, reduceOnly: 0,
+    price: 99.5, qty: 2, createdTsUs: (T0_MS + orderId) * 1000,
+  },
 });
 
 export const report = (orderId: number, status: number, cumQty: number, ms = 10): Sent => ({
   kind: 'ExecutionReport',
-  message: { orderId, venueOrderId: 900_000 + orderId, venue: 1, instrument: 7, status, rejectReason: 0, side: Side.BUY, cumQty, avgPrice: cumQty > 0 ? 99.5 : 0, leavesQty: status === ExecStatus.FILLED ? 0 : 2 - cumQty, lastQty: 0, lastPrice: 0, exchangeTsMs: T0_MS + orderId + ms, receiveTsUs: (T0_MS + orderId + ms) * 1000 + 50 },
+  message: {
+    orderId, venueOrderId: 900_000 + orderId, venue: 1, instrument: 7, status, rejectReason: 0, side: Side.BUY, cumQty,
+    avgPrice: cumQty > 0 ? 99.5 : 0, leavesQty: status === ExecStatus.FILLED ? 0 : 2 - cumQty, lastQty: 0, lastPrice: 0,
+    exchangeTsMs: T0_MS + orderId + ms, receiveTsUs: (T0_MS + orderId + ms) * 1000 + 50,
+  },
 });
 
 export const fill = (orderId: number, tradeId: number, qty: number): Sent => ({
   kind: 'Fill',
-  message: { orderId, venue: 1, instrument: 7, side: Side.BUY, price: 99.5, qty, fee: 0.01, liquidity: Liquidity.MAKER, tradeId, exchangeTsMs: T0_MS + orderId + 20, receiveTsUs: (T0_MS + orderId + 20) * 1000 },
+  message: {
+    orderId, venue: 1, instrument: 7, side: Side.BUY, price: 99.5, qty, fee: 0.01, liquidity: Liquidity.MAKER, tradeId,
+    exchangeTsMs: T0_MS + orderId + 20, receiveTsUs: (T0_MS + orderId + 20) * 1000,
+  },
 });
 
 export interface RecorderStatus {
@@ -152,7 +168,7 @@ export class RecorderSystem {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.handles.splice(0).map((h) => h.stop(10_000).catch(() => h.kill())));
+    await Promise.all(this.handles.splice(0).map((h) => h.stop(10_000).catch(() => h.kill()))); // a graceful stop that fails ends in a kill
   }
 }
 

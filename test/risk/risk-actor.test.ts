@@ -56,7 +56,10 @@ async function system(panics: Record<string, unknown> = {}, extra: Record<string
   const book = (bid: number, ask: number, instrument = 1) =>
     exchange.invoke('send', { peer: 'risk', kind: 'BookTop', message: { venue: 1, instrument, updateId: 1, bidPrice: bid, bidQty: 1, askPrice: ask, askQty: 1, exchangeTsMs: 1, receiveTsUs: Date.now() * 1000 } });
   const intent = async (fields: Record<string, number> = {}) => {
-    const message = { strategy: 5, intentId: ++intentId, venue: 1, instrument: 1, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, reduceOnly: 0, price: 100, qty: 1, expectedPrice: 100, createdTsUs: 1, ...fields };
+    const message = {
+      strategy: 5, intentId: ++intentId, venue: 1, instrument: 1, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, reduceOnly: 0,
+      price: 100, qty: 1, expectedPrice: 100, createdTsUs: 1, ...fields,
+    };
     await strategy.invoke('send', { peer: 'risk', kind: 'OrderIntent', message });
     return message.strategy * 2 ** 32 + message.intentId;
   };

@@ -104,9 +104,9 @@ describe('rings survive the consumer: at-least-once across a crash mid-batch', (
     };
     const producer = await start(
       { path: 'root/producer', name: 'producer', kind: 'sequence-producer', moduleUrl: fixture('sequence-producer'), config: { peer: 'consumer' } },
-      wiring.get('producer')!,
+      wiring.get('producer'),
     );
-    const first = await start(consumerSpec, wiring.get('consumer')!);
+    const first = await start(consumerSpec, wiring.get('consumer'));
     await producer.invoke('send', { from: 0, count: 1000 });
     const reason = await first.exited;
     expect(reason.kind === 'error' && reason.error.message).toBe('planned crash while handling 500');
@@ -116,7 +116,7 @@ describe('rings survive the consumer: at-least-once across a crash mid-batch', (
     await producer.invoke('send', { from: 1000, count: 1000 });
     expect(first.stats().mailbox[0]!.depthBytes).toBeGreaterThan(0);
 
-    const second = await start(consumerSpec, wiring.get('consumer')!);
+    const second = await start(consumerSpec, wiring.get('consumer'));
     await waitFor(async () => Number(await second.invoke('handled', {})) >= 1500);
     const handled = readFileSync(journal, 'utf8').trim().split('\n').map(Number);
     expect(handled).toEqual(Array.from({ length: 2000 }, (_, i) => i));

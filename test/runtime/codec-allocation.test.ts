@@ -58,18 +58,37 @@ function samples<T>(make: (i: number) => T): T[] {
 }
 
 const CASES: [MessageCodec<any>, unknown[]][] = [
-  [bookTopCodec, samples((i) => ({ venue: 1, instrument: i, updateId: 2 ** 40 + i, bidPrice: price(), bidQty: price(), askPrice: price(), askQty: price(), exchangeTsMs: 1.7e12 + i, receiveTsUs: 1.7e15 + i + 0.5 }))],
+  [bookTopCodec, samples((i) => ({
+    venue: 1, instrument: i, updateId: 2 ** 40 + i, bidPrice: price(), bidQty: price(), askPrice: price(), askQty: price(), exchangeTsMs: 1.7e12 + i,
+    receiveTsUs: 1.7e15 + i + 0.5,
+  }))],
   [l2DeltaCodec, samples((i) => {
     const m = l2DeltaCodec.create();
-    Object.assign(m, { venue: 1, instrument: i, firstUpdateId: 2 ** 40 + i, lastUpdateId: 2 ** 40 + i + 3, exchangeTsMs: 1.7e12, receiveTsUs: 1.7e15 + 0.5, levelCount: i === 0 ? L2_MAX_LEVELS : 1 + (i % 8) });
+    Object.assign(m, {
+      venue: 1, instrument: i, firstUpdateId: 2 ** 40 + i, lastUpdateId: 2 ** 40 + i + 3, exchangeTsMs: 1.7e12, receiveTsUs: 1.7e15 + 0.5,
+      levelCount: i === 0 ? L2_MAX_LEVELS : 1 + (i % 8),
+    });
     for (let l = 0; l < m.levelCount; l++) { m.sides[l] = 1 + (l & 1); m.prices[l] = price(); m.quantities[l] = price(); }
     return m;
   })],
   [tradeCodec, samples((i) => ({ venue: 1, instrument: i, tradeId: 2 ** 41 + i, price: price(), qty: price(), aggressor: Side.SELL, exchangeTsMs: 1.7e12, receiveTsUs: 1.7e15 + 0.25 }))],
-  [orderIntentCodec, samples((i) => ({ strategy: 2, intentId: 2 ** 42 + i, venue: 1, instrument: i, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, reduceOnly: 0, price: price(), qty: price(), expectedPrice: price(), createdTsUs: 1.7e15 + 0.5 }))],
-  [orderCommandCodec, samples((i) => ({ action: OrderAction.SUBMIT, orderId: 2 ** 43 + i, venue: 1, instrument: i, side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.IOC, reduceOnly: 1, price: price(), qty: price(), createdTsUs: 1.7e15 + 0.5 }))],
-  [executionReportCodec, samples((i) => ({ orderId: 2 ** 43 + i, venueOrderId: 2 ** 44 + i, venue: 1, instrument: i, status: ExecStatus.PARTIALLY_FILLED, rejectReason: RejectReason.NONE, side: Side.BUY, cumQty: price(), avgPrice: price(), leavesQty: price(), lastQty: price(), lastPrice: price(), exchangeTsMs: 1.7e12, receiveTsUs: 1.7e15 + 0.5 }))],
-  [fillCodec, samples((i) => ({ orderId: 2 ** 43 + i, venue: 1, instrument: i, side: Side.BUY, price: price(), qty: price(), fee: -price() / 1000, liquidity: Liquidity.MAKER, tradeId: 2 ** 45 + i, exchangeTsMs: 1.7e12, receiveTsUs: 1.7e15 + 0.5 }))],
+  [orderIntentCodec, samples((i) => ({
+    strategy: 2, intentId: 2 ** 42 + i, venue: 1, instrument: i, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, reduceOnly: 0,
+    price: price(), qty: price(), expectedPrice: price(), createdTsUs: 1.7e15 + 0.5,
+  }))],
+  [orderCommandCodec, samples((i) => ({
+    action: OrderAction.SUBMIT, orderId: 2 ** 43 + i, venue: 1, instrument: i, side: Side.SELL, type: OrderType.LIMIT, timeInForce: TimeInForce.IOC,
+    reduceOnly: 1, price: price(), qty: price(), createdTsUs: 1.7e15 + 0.5,
+  }))],
+  [executionReportCodec, samples((i) => ({
+    orderId: 2 ** 43 + i, venueOrderId: 2 ** 44 + i, venue: 1, instrument: i, status: ExecStatus.PARTIALLY_FILLED, rejectReason: RejectReason.NONE,
+    side: Side.BUY, cumQty: price(), avgPrice: price(), leavesQty: price(), lastQty: price(), lastPrice: price(), exchangeTsMs: 1.7e12,
+    receiveTsUs: 1.7e15 + 0.5,
+  }))],
+  [fillCodec, samples((i) => ({
+    orderId: 2 ** 43 + i, venue: 1, instrument: i, side: Side.BUY, price: price(), qty: price(), fee: -price() / 1000, liquidity: Liquidity.MAKER,
+    tradeId: 2 ** 45 + i, exchangeTsMs: 1.7e12, receiveTsUs: 1.7e15 + 0.5,
+  }))],
   [tradingStateChangeCodec, samples((i) => ({ state: TradingState.REDUCING, previous: TradingState.ACTIVE, source: TripSource.RISK_PANIC, seq: 2 ** 46 + i, tsUs: 1.7e15 + i + 0.5 }))],
   [riskPanicCodec, samples((i) => ({ kind: PanicKind.DRAWDOWN, venue: 1, instrument: i, value: -price(), threshold: -100.5, tsUs: 1.7e15 + 0.5 }))],
 ];

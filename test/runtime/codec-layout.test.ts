@@ -47,26 +47,39 @@ const LAYOUTS: Layout[] = [
     fields: [['intentId', 0, 'u64'], ['price', 8, 'f64'], ['qty', 16, 'f64'], ['expectedPrice', 24, 'f64'], ['createdTsUs', 32, 'f64'],
       ['instrument', 40, 'u32'], ['strategy', 44, 'u16'], ['venue', 46, 'u16'], ['side', 48, 'u8'], ['type', 49, 'u8'],
       ['timeInForce', 50, 'u8'], ['reduceOnly', 51, 'u8']],
-    sample: { intentId: 2 ** 35 + 3, price: 10.5, qty: 4.75, expectedPrice: 10.25, createdTsUs: 1.7e15, instrument: 80000, strategy: 302, venue: 303, side: Side.SELL, type: OrderType.LIMIT_MAKER, timeInForce: TimeInForce.IOC, reduceOnly: 1 },
+    sample: {
+      intentId: 2 ** 35 + 3, price: 10.5, qty: 4.75, expectedPrice: 10.25, createdTsUs: 1.7e15, instrument: 80000, strategy: 302, venue: 303,
+      side: Side.SELL, type: OrderType.LIMIT_MAKER, timeInForce: TimeInForce.IOC, reduceOnly: 1,
+    },
   },
   {
     codec: orderCommandCodec, type: 0x0202, version: 1, size: 43,
     fields: [['orderId', 0, 'u64'], ['price', 8, 'f64'], ['qty', 16, 'f64'], ['createdTsUs', 24, 'f64'], ['instrument', 32, 'u32'],
       ['venue', 36, 'u16'], ['action', 38, 'u8'], ['side', 39, 'u8'], ['type', 40, 'u8'], ['timeInForce', 41, 'u8'], ['reduceOnly', 42, 'u8']],
-    sample: { orderId: 2 ** 33 + 9, price: 20.5, qty: 1.5, createdTsUs: 1.7e15 + 1, instrument: 81000, venue: 304, action: OrderAction.SUBMIT, side: Side.BUY, type: OrderType.MARKET, timeInForce: TimeInForce.FOK, reduceOnly: 0 },
+    sample: {
+      orderId: 2 ** 33 + 9, price: 20.5, qty: 1.5, createdTsUs: 1.7e15 + 1, instrument: 81000, venue: 304, action: OrderAction.SUBMIT, side: Side.BUY,
+      type: OrderType.MARKET, timeInForce: TimeInForce.FOK, reduceOnly: 0,
+    },
   },
   {
     codec: executionReportCodec, type: 0x0203, version: 1, size: 81,
     fields: [['orderId', 0, 'u64'], ['venueOrderId', 8, 'u64'], ['cumQty', 16, 'f64'], ['avgPrice', 24, 'f64'], ['leavesQty', 32, 'f64'],
       ['lastQty', 40, 'f64'], ['lastPrice', 48, 'f64'], ['exchangeTsMs', 56, 'f64'], ['receiveTsUs', 64, 'f64'], ['instrument', 72, 'u32'],
       ['venue', 76, 'u16'], ['status', 78, 'u8'], ['side', 79, 'u8'], ['rejectReason', 80, 'u8']],
-    sample: { orderId: 2 ** 34 + 1, venueOrderId: 2 ** 50 + 5, cumQty: 1.5, avgPrice: 99.5, leavesQty: 0.5, lastQty: 0.75, lastPrice: 99.25, exchangeTsMs: 1.7e12 + 1, receiveTsUs: 1.7e15 + 2, instrument: 82000, venue: 305, status: ExecStatus.PARTIALLY_FILLED, side: Side.SELL, rejectReason: RejectReason.MIN_NOTIONAL },
+    sample: {
+      orderId: 2 ** 34 + 1, venueOrderId: 2 ** 50 + 5, cumQty: 1.5, avgPrice: 99.5, leavesQty: 0.5, lastQty: 0.75, lastPrice: 99.25,
+      exchangeTsMs: 1.7e12 + 1, receiveTsUs: 1.7e15 + 2, instrument: 82000, venue: 305, status: ExecStatus.PARTIALLY_FILLED, side: Side.SELL,
+      rejectReason: RejectReason.MIN_NOTIONAL,
+    },
   },
   {
     codec: fillCodec, type: 0x0204, version: 1, size: 64,
     fields: [['orderId', 0, 'u64'], ['tradeId', 8, 'u64'], ['price', 16, 'f64'], ['qty', 24, 'f64'], ['fee', 32, 'f64'],
       ['exchangeTsMs', 40, 'f64'], ['receiveTsUs', 48, 'f64'], ['instrument', 56, 'u32'], ['venue', 60, 'u16'], ['side', 62, 'u8'], ['liquidity', 63, 'u8']],
-    sample: { orderId: 2 ** 36 + 1, tradeId: 2 ** 37 + 2, price: 50.5, qty: 2.5, fee: -0.0125, exchangeTsMs: 1.7e12 + 2, receiveTsUs: 1.7e15 + 3, instrument: 83000, venue: 306, side: Side.SELL, liquidity: Liquidity.TAKER },
+    sample: {
+      orderId: 2 ** 36 + 1, tradeId: 2 ** 37 + 2, price: 50.5, qty: 2.5, fee: -0.0125, exchangeTsMs: 1.7e12 + 2, receiveTsUs: 1.7e15 + 3,
+      instrument: 83000, venue: 306, side: Side.SELL, liquidity: Liquidity.TAKER,
+    },
   },
   {
     codec: tradingStateChangeCodec, type: 0x0301, version: 1, size: 19,

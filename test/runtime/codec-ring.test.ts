@@ -18,6 +18,7 @@ const ARBS: Record<string, fc.Arbitrary<unknown>> = {
 };
 
 const anyMessage = fc.oneof(
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the union of codecs is no MessageCodec<unknown> without it
   ...HOT_MESSAGE_CODECS.map((codec) => ARBS[codec.name]!.map((message) => ({ codec: codec as MessageCodec<unknown>, message }))),
   fc.jsonValue({ maxDepth: 3 }).map((message) => ({ codec: null, message })),
 );
@@ -43,7 +44,7 @@ describe('codec over the SPSC ring', () => {
         const handler = {
           onFrame(type: number, version: number, view: DataView, offset: number, length: number) {
             const frame: DecodedFrame | null = decoder.decode(type, version, view, offset, length);
-            if (frame === null) throw decoder.lastError;
+            if (frame === null) throw decoder.lastError ?? new Error('the decoder refused a frame without saying why');
             const codec = HOT_MESSAGE_CODECS.find((c) => c.name === frame.kind) as MessageCodec<unknown> | undefined;
             received.push({ kind: frame.kind, bytes: codec ? bytesOf(codec, frame.message) : JSON.stringify(frame.message) });
           },

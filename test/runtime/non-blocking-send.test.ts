@@ -32,7 +32,10 @@ function outboxOver(policy: FullPolicy, capacityBytes = 1024): { outbox: Outbox;
   return { outbox, reader: new RingReader(sab) };
 }
 
-const command = () => ({ ...orderCommandCodec.create(), action: OrderAction.SUBMIT, orderId: 7, venue: 1, instrument: 1, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, price: 100, qty: 1 });
+const command = () => ({
+  ...orderCommandCodec.create(), action: OrderAction.SUBMIT, orderId: 7, venue: 1, instrument: 1, side: Side.BUY, type: OrderType.LIMIT,
+  timeInForce: TimeInForce.GTC, price: 100, qty: 1,
+});
 
 describe('sending without waiting', () => {
   it.each(['block', 'fail', 'drop-newest'] as const)('a full ring under %s neither waits nor throws: the frame is counted as dropped', (policy) => {

@@ -71,8 +71,14 @@ describe('strategy driver: intents', () => {
     expect([a, b]).toEqual([42, 43]);
     expect(h.driver.lastIntentId).toBe(43);
     expect(h.sink.intents).toEqual([
-      { strategy: 7, intentId: 42, venue: 1, instrument: 1, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, reduceOnly: 0, price: 100, qty: 0.5, expectedPrice: 100, createdTsUs: 1_700_000_000_000_000 },
-      { strategy: 7, intentId: 43, venue: 1, instrument: 1, side: Side.SELL, type: OrderType.MARKET, timeInForce: TimeInForce.IOC, reduceOnly: 1, price: 0, qty: 0.25, expectedPrice: 100, createdTsUs: 1_700_000_000_000_005 },
+      {
+        strategy: 7, intentId: 42, venue: 1, instrument: 1, side: Side.BUY, type: OrderType.LIMIT, timeInForce: TimeInForce.GTC, reduceOnly: 0,
+        price: 100, qty: 0.5, expectedPrice: 100, createdTsUs: 1_700_000_000_000_000,
+      },
+      {
+        strategy: 7, intentId: 43, venue: 1, instrument: 1, side: Side.SELL, type: OrderType.MARKET, timeInForce: TimeInForce.IOC, reduceOnly: 1,
+        price: 0, qty: 0.25, expectedPrice: 100, createdTsUs: 1_700_000_000_000_005,
+      },
     ]);
     expect(probe.ctx.order(42)).toMatchObject({ status: 'PENDING', terminal: false });
     expect(probe.ctx.openOrders().map((o) => o.intentId)).toEqual([42, 43]);
@@ -104,8 +110,8 @@ describe('strategy driver: intents', () => {
       [{ expectedPrice: NaN }, /expectedPrice must be a finite number >= 0, got NaN/],
     ];
     for (const [override, message] of bad) {
-      expect(() => probe.ctx.submit({ ...limitBuy, ...override } as never)).toThrow(message);
-      expect(() => probe.ctx.submit({ ...limitBuy, ...override } as never)).toThrow(StrategyRequestError);
+      expect(() => probe.ctx.submit({ ...limitBuy, ...override })).toThrow(message);
+      expect(() => probe.ctx.submit({ ...limitBuy, ...override })).toThrow(StrategyRequestError);
     }
     expect(h.sink.intents).toEqual([]);
     expect(h.driver.lastIntentId).toBe(0);

@@ -86,7 +86,7 @@ export async function startTree(rawTree: unknown, seed = 42, options: TreeOption
   tree.events.subscribe((e) => events.push(e));
   // As the runtime does: bulkheads tell their dependants (dependency-notices.ts).
   const dependencies = new DependencyNotifier(spec, tree.events, (path, notice) => {
-    void handles.get(path)?.invoke(DEPENDENCY_CONTROL, notice).catch(() => undefined);
+    void handles.get(path)?.invoke(DEPENDENCY_CONTROL, notice).catch(() => undefined); // a stopping actor misses the notice; the tests read the events
   });
   const harness: Harness = {
     tree,

@@ -165,7 +165,7 @@ describe('warm standby and the rings: at-least-once across a warm restart', () =
     expect(handled).toEqual(Array.from({ length: 2000 }, (_, i) => i));
 
     // The standby is keyed by module: the same kind from another module is a cold start.
-    const other = await start({ ...consumerSpec, path: 'root/other', name: 'other', moduleUrl: `${consumerSpec.moduleUrl}?variant=2`, config: { journal: join(dir, 'other') } }, buildWiring([{ name: 'other', path: 'root/other', sends: [], ringBytes: 4096, fullPolicy: 'fail' }], createTradingGate()).get('other')!);
+    const other = await start({ ...consumerSpec, path: 'root/other', name: 'other', moduleUrl: `${consumerSpec.moduleUrl}?variant=2`, config: { journal: join(dir, 'other') } }, buildWiring([{ name: 'other', path: 'root/other', sends: [], ringBytes: 4096, fullPolicy: 'fail' }], createTradingGate()).get('other'));
     expect(other.warm).toBe(false);
   });
 });

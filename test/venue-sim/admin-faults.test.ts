@@ -104,7 +104,7 @@ interface Health {
 }
 
 const invoke = (path: string, method: string, args: unknown = {}): Promise<Reply & { result?: unknown }> =>
-  client.requestReply('actor.invoke', { path, method, args }) as Promise<Reply & { result?: unknown }>;
+  client.requestReply('actor.invoke', { path, method, args });
 const fault = async (args: Record<string, unknown>): Promise<unknown> => {
   const reply = await invoke(SIM, 'fault', args);
   if (!reply.ok) throw new Error(`fault ${JSON.stringify(args)} refused: ${reply.error.message}`);

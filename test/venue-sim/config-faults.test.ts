@@ -6,6 +6,7 @@ import { FaultController } from '../../actors/venue-sim/faults.js';
 import { resolveVenueOptions, VenueOptionsError } from '../../actors/venue-sim/options.js';
 import { startVenueEmulator, type RunningVenue } from '../../actors/venue-sim/server.js';
 import { CcxtClients } from './ccxt-clients.js';
+import { websocketText } from '../../src/runtime/websocket-text.js';
 
 /**
  * Every fault of issue 5 switched on from the emulator's options (the `faults` block of a
@@ -38,7 +39,7 @@ async function subscribe(venue: RunningVenue, streams: string[]): Promise<Stream
   const socket = new WebSocket(`${venue.wsUrl}/stream`);
   const client: StreamClient = { socket, data: [], closes: [] };
   socket.on('message', (raw) => {
-    const message = JSON.parse(raw.toString()) as { stream?: string; data?: { U?: number; u?: number } };
+    const message = JSON.parse(websocketText(raw)) as { stream?: string; data?: { U?: number; u?: number } };
     if (message.stream && message.data) client.data.push({ stream: message.stream, data: message.data });
   });
   socket.on('close', (code) => client.closes.push(code));

@@ -4,6 +4,7 @@ import { WebSocket } from 'ws';
 import { startVenueEmulator, type RunningVenue } from '../../actors/venue-sim/server.js';
 import { hmacHex } from '../../actors/venue-sim/signing.js';
 import { CcxtClients } from './ccxt-clients.js';
+import { websocketText } from '../../src/runtime/websocket-text.js';
 
 const ignoreCcxtRejection = (): void => undefined;
 beforeAll(() => {
@@ -84,7 +85,7 @@ describe('venue emulator faults', () => {
     venue = await startVenueEmulator({ market: { kind: 'simulated', seed: 22, stepMs: 20 } });
     const socket = new WebSocket(`${venue.wsUrl}/stream`);
     const messages: string[] = [];
-    socket.on('message', (data) => messages.push(data.toString()));
+    socket.on('message', (data) => messages.push(websocketText(data)));
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['btcusdt@trade', 'btcusdt@depth@100ms'], id: 1 }));
     await waitFor(() => messages.length > 3);
@@ -167,7 +168,7 @@ describe('venue emulator bad input', () => {
   it('answers bad stream control messages without closing the socket', async () => {
     const socket = new WebSocket(`${venue.wsUrl}/stream`);
     const replies: unknown[] = [];
-    socket.on('message', (data) => replies.push(JSON.parse(data.toString())));
+    socket.on('message', (data) => replies.push(JSON.parse(websocketText(data))));
     await new Promise((resolve) => socket.once('open', resolve));
     socket.send('not json');
     socket.send(JSON.stringify({ method: 'SUBSCRIBE', params: ['nosuch@trade'], id: 7 }));

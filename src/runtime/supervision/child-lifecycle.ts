@@ -159,7 +159,7 @@ async function stopActor(ctx: LifecycleContext, slot: ChildSlot, handle: Supervi
   if (outcome !== 'stopped') {
     ctx.emit({ type: 'child-stop-forced', supervisor: ctx.supervisorPath, path: slot.path, afterMs: ctx.now() - since });
     slot.stopWait = { waitingFor: 'worker exit after terminate()', since: ctx.now() };
-    await handle.kill().catch(() => undefined);
+    await handle.kill().catch(() => undefined); // the worker is gone either way; its exit is awaited next
   }
   slot.stopWait = { waitingFor: 'worker exit', since: ctx.now() };
   await handle.exited;
@@ -194,7 +194,7 @@ export async function executePlan(ctx: LifecycleContext, slots: readonly ChildSl
     }
     if (signal.aborted) return undefined;
   }
-  if (plan.delayMs > 0) await abortableDelay(plan.delayMs, signal, ctx.now);
+  if (plan.delayMs > 0) await abortableDelay(plan.delayMs, signal, () => ctx.now());
   for (const slot of slots) {
     if (signal.aborted) return undefined;
     if (!slot.awaitingStart) continue;

@@ -1,5 +1,4 @@
 import { Subject, type Observable } from 'rxjs';
-import type { SerializedError } from './child-port.js';
 import type { ChildExitReason } from './exit-reason.js';
 
 /**
@@ -37,7 +36,7 @@ export function createEventStream(now: () => number = Date.now): SupervisionEven
   const subject = new Subject<SupervisionEvent>();
   return {
     events: subject.asObservable(),
-    emit: (event) => subject.next({ ...event, at: now() } as SupervisionEvent),
+    emit: (event) => subject.next({ ...event, at: now() }),
     complete: () => subject.complete(),
   };
 }

@@ -58,7 +58,7 @@ export class SupervisionTree<Wiring = unknown> {
         if (!wirings.has(path)) wirings.set(path, options.wiringFor(path));
         return wirings.get(path);
       },
-      emit: this.stream.emit,
+      emit: (event) => this.stream.emit(event),
       now: this.now,
       dependantsOf: (path) => dependants.get(path) ?? [],
     }, options.random.fork());

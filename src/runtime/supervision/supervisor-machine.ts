@@ -93,6 +93,7 @@ const runPlan = {
 } as const;
 
 export const supervisorMachine = setup({
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- xstate's typing idiom: the machine's types come from this assertion
   types: {} as {
     context: SupervisorContext;
     events: SupervisorEvent;

@@ -6,7 +6,7 @@ import { ChildSlot, type ChildSupervisor, type StopWait } from './child-slot.js'
 import type { UnstampedEvent } from './events.js';
 import type { ChildExitReason } from './exit-reason.js';
 import type { NodeSnapshot, NodeStatus } from './snapshot.js';
-import { statusOf, supervisorMachine, type SupervisorStateName } from './supervisor-machine.js';
+import { statusOf, supervisorMachine } from './supervisor-machine.js';
 import type { SupervisorNodeSpec, TreeNodeSpec } from './tree-spec.js';
 
 /** What every supervisor of one tree shares. */
@@ -64,7 +64,7 @@ export class SupervisorRuntime implements ChildSupervisor {
   }
 
   status(): NodeStatus {
-    return statusOf(this.machine.getSnapshot().value as SupervisorStateName);
+    return statusOf(this.machine.getSnapshot().value);
   }
 
   async start(): Promise<void> {

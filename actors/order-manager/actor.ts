@@ -29,7 +29,10 @@ import { orderFigures } from './order-figures.js';
 import type { InstrumentSpec } from '../../src/domain/instrument.js';
 import { OrderStore, type Inflight, type ManagedOrder, type VenueOperation } from './order-store.js';
 import { RecorderCopy } from './recorder-copy.js';
-import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_BALANCES, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, type VenueBalancesNotice, type VenueErrorNotice } from './pipeline-messages.js';
+import {
+  FILLS_REPLAY, ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_BALANCES, VENUE_ERROR, fillsKnownFrames, parseFillsReplay, parseOrderCancel, parseOrderCancelStrategy,
+  type KnownFill, type VenueBalancesNotice, type VenueErrorNotice,
+} from './pipeline-messages.js';
 import { adoptedOrderTerms, differencesOf, fillKey, reconcile, type OwnOrderView, type VenueOpenOrder } from './reconcile.js';
 import { expiredTradeKeys, fillsSinceMs, holdsTrading, periodicDue, triggerAfterStreamGap, type ReconcileStatus, type ReconcileTrigger } from './reconcile-schedule.js';
 import { execStatusOfLifecycle, meaningOfReport } from './report-events.js';
@@ -111,6 +114,9 @@ interface Counters {
   staleSnapshots: number;
   /** Orders cancelled because their strategy restarted (order.cancel-strategy). */
   strategyRestartCancels: number;
+  /** `fills.replay` requests of risk answered, and the fills sent in them. */
+  fillReplays: number;
+  fillsReplayed: number;
   /** Differences reconciliation found and resolved, by kind (reconcile.ts, differencesOf). */
   reconcileDifferences: Record<string, number>;
   /** Reconciliations started, by trigger. */
@@ -1052,7 +1058,7 @@ export default defineActor<OrderManagerConfig, State>({
       counters: {
         intents: 0, duplicateIntents: 0, badIntents: 0, denied: {}, submits: 0, resubmits: 0, cancels: 0, queries: 0, ackTimeouts: 0,
         reports: 0, unknownReports: 0, fills: 0, duplicateFills: 0, unknownFills: 0, venueErrors: {}, invalidTransitions: 0, unresolved: 0,
-        ringFull: {}, ignoredFrames: 0, badControl: 0, staleSnapshots: 0, strategyRestartCancels: 0, reconcileDifferences: {}, reconciles: {},
+        ringFull: {}, ignoredFrames: 0, badControl: 0, staleSnapshots: 0, strategyRestartCancels: 0, fillReplays: 0, fillsReplayed: 0, reconcileDifferences: {}, reconciles: {},
       },
       command: orderCommandCodec.create(),
       report: executionReportCodec.create(),
@@ -1091,6 +1097,7 @@ export default defineActor<OrderManagerConfig, State>({
         else if (type === VENUE_STREAM_GAP) onStreamGap(state, ctx, decoded.message, frame.peer);
         else if (type === ORDER_CANCEL) onCancelRequest(state, ctx, decoded.message, frame.peer);
         else if (type === ORDER_CANCEL_STRATEGY) onCancelStrategy(state, ctx, decoded.message, frame.peer);
+        else if (type === FILLS_REPLAY) onFillsReplay(state, ctx, decoded.message, frame.peer);
         else {
           state.counters.ignoredFrames++;
           ctx.log.debug({ peer: frame.peer, type }, `ignored control frame ${String(type)} from ${frame.peer}`);
@@ -1174,6 +1181,37 @@ function onCancelRequest(state: State, ctx: Ctx, message: unknown, peer: string)
  * reconciled yet are left to cancelOlderIncarnations after their reconciliation, so no command
  * reaches a venue before it is reconciled; held intents of the old incarnation are dropped.
  */
+/**
+ * Risk rebuilt its positions from the database's fills and asks for every fill held here (the
+ * database may trail what it booked before a crash): each order's fills, to risk only, which books
+ * each one once by its identity (venue, instrument, trade id).
+ */
+function onFillsReplay(state: State, ctx: Ctx, message: unknown, peer: string): void {
+  try {
+    parseFillsReplay(message);
+  } catch (error) {
+    state.counters.badControl++;
+    ctx.log.error({ peer }, `bad fills.replay from ${peer}: ${(error as Error).message}`);
+    return;
+  }
+  if (peer !== state.riskPeer.peer) {
+    state.counters.badControl++;
+    ctx.log.error({ peer }, `fills.replay from ${peer}, which is not risk_peer (${state.riskPeer.peer}): ignored`);
+    return;
+  }
+  const fills: KnownFill[] = [];
+  for (const m of state.store.values()) {
+    const o = m.snapshot.context;
+    for (const f of o.fills) fills.push({ orderId: o.orderId, venue: o.venue, instrument: o.instrument, side: o.side, qty: f.qty, price: f.price, fee: f.fee, tradeId: f.tradeId, tsUs: f.tsUs });
+  }
+  const frames = fillsKnownFrames(fills);
+  const sent = frames.filter((frame) => sendControl(state, ctx, state.riskPeer, frame, 'fills.known')).length;
+  state.counters.fillReplays++;
+  state.counters.fillsReplayed += fills.length;
+  if (sent === frames.length) ctx.log.info({ fills: fills.length, frames: sent }, `replayed ${fills.length} fill(s) to ${peer} on its request`);
+  else ctx.log.error({ fills: fills.length, frames: frames.length, sent }, `fills.replay: only ${sent} of ${frames.length} fills.known frame(s) reached ${peer}`);
+}
+
 function onCancelStrategy(state: State, ctx: Ctx, message: unknown, peer: string): void {
   let request;
   try {

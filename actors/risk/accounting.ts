@@ -33,7 +33,7 @@
  */
 import { Side, type Fill } from '../../src/domain/messages.js';
 import { incrementCount, multipleOf, type InstrumentSpec } from '../../src/domain/instrument.js';
-import { absUnits, decimalsOf, divideRounded, formatUnits, minUnits, parseUnits, pow10, unitsFromNumber, unitsToNumber } from '../../src/domain/money.js';
+import { absUnits, decimalsOf, divideRounded, formatUnits, minUnits, pow10, unitsFromNumber, unitsToNumber } from '../../src/domain/money.js';
 
 /** Money is booked with at least this many decimals (the precision venues print quote balances and fees with). */
 export const MIN_MONEY_DECIMALS = 8;
@@ -47,7 +47,7 @@ export interface Posting {
 }
 
 export interface JournalEntry {
-  /** `fill:<venue>:<instrument>:<tradeId>`, `deposit:<venue>:<seq>` or `restore:<venue>:<instrument>`. */
+  /** `fill:<venue>:<instrument>:<tradeId>` (a fill's identity, whatever path it came by) or `deposit:<venue>:<seq>`. */
   id: string;
   tsUs: number;
   postings: Posting[];
@@ -129,6 +129,12 @@ export interface MarketScales {
   /** Decimals prices are shown with (the tick's). */
   readonly tick: number;
 }
+
+/**
+ * What the ledger books of a fill: a live report, a fill the order manager replays, a row of the
+ * database's `fills` all carry it (liquidity and venue time do not move money).
+ */
+export type BookableFill = Pick<Fill, 'venue' | 'instrument' | 'side' | 'qty' | 'price' | 'fee' | 'tradeId' | 'receiveTsUs'>;
 
 /** What a position snapshot keeps, as decimal text: qty at the step's decimals, average and realised PnL at the money's. */
 export interface PositionSnapshot {
@@ -251,7 +257,7 @@ export class Ledger {
   }
 
   /** Posts one fill; returns null when this fill was already posted. */
-  postFill(fill: Fill): JournalEntry | null {
+  postFill(fill: BookableFill): JournalEntry | null {
     const market = this.markets.get(fill.instrument);
     if (!market) throw new RangeError(`Ledger.postFill: unknown instrument ${fill.instrument} (trade ${fill.tradeId})`);
     const { spec } = market;
@@ -313,44 +319,6 @@ export class Ledger {
     return entry;
   }
 
-  /**
-   * A position known from before a restart (a database snapshot): inventory at its cost basis, the
-   * realised PnL it had, and cash the difference, so that equity = deposits + realised + unrealised
-   * holds as before. Only into a market the ledger has not booked anything in yet. The snapshot's
-   * decimal text is read at the ledger's scales (rounded half to even where it has more places);
-   * the cost basis is qty × average, rounded to the money unit.
-   */
-  restorePosition(venue: number, instrument: number, restored: PositionSnapshot, tsUs: number): JournalEntry {
-    const market = this.markets.get(instrument);
-    if (!market) throw new RangeError(`Ledger.restorePosition: unknown instrument ${instrument}`);
-    const key = `${venue}:${instrument}`;
-    if (this.positionsByKey.has(key)) throw new RangeError(`Ledger.restorePosition: venue ${venue} instrument ${instrument} already has a position here`);
-    let qty: bigint, avgPrice: bigint, realisedPnl: bigint;
-    try {
-      qty = parseUnits(restored.qty, market.qty, 'half-even');
-      avgPrice = parseUnits(restored.avgPrice, this.moneyScale, 'half-even');
-      realisedPnl = parseUnits(restored.realisedPnl, this.moneyScale, 'half-even');
-    } catch (error) {
-      throw new RangeError(`Ledger.restorePosition: venue ${venue} instrument ${instrument}: ${(error as Error).message} in ${JSON.stringify(restored)}`, { cause: error });
-    }
-    if (avgPrice < 0n) throw new RangeError(`Ledger.restorePosition: avgPrice must be >= 0, got ${JSON.stringify(restored)}`);
-    const cost = divideRounded(qty * avgPrice, pow10(market.qty));
-    const postings: Posting[] = [
-      { account: inventoryAccount(venue, instrument), units: qty, value: cost },
-      { account: realisedAccount(venue, instrument), units: -realisedPnl, value: -realisedPnl },
-      { account: cashAccount(venue, this.quoteAsset), units: realisedPnl - cost, value: realisedPnl - cost },
-    ];
-    const entry: JournalEntry = { id: `restore:${venue}:${instrument}`, tsUs, postings };
-    this.record(entry);
-    this.positionsByKey.set(key, { venue, instrument, qty, cost, realisedPnl, fees: 0n });
-    return entry;
-  }
-
-  /** A fill already contained in a restored position: posting it again (a venue replay) does nothing. */
-  markFillPosted(venue: number, instrument: number, tradeId: number): void {
-    this.postedFills.add(`fill:${venue}:${instrument}:${tradeId}`);
-  }
-
   /** The exact booked state of one market (flat when nothing was booked). */
   booked(venue: number, instrument: number): BookedPosition {
     return this.positionsByKey.get(`${venue}:${instrument}`) ?? flatBooked(venue, instrument);
@@ -360,7 +328,7 @@ export class Ledger {
     return [...this.positionsByKey.values()];
   }
 
-  /** One market as decimal text for a database snapshot (restorePosition reads it back). */
+  /** One market as decimal text for a database snapshot (the history of risk's positions). */
   snapshot(venue: number, instrument: number): PositionSnapshot & { venue: number; instrument: number } {
     const p = this.booked(venue, instrument);
     const market = this.scales(instrument);

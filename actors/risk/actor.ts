@@ -21,10 +21,13 @@ import { nowUs } from '../../src/runtime/clock.js';
 import { compiledRoot } from '../../src/runtime/package-root.js';
 import { describeError } from '../../src/persistence/db-errors.js';
 import { orderIdFor } from '../order-manager/client-order-id.js';
-import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_BALANCES, VENUE_ERROR, parseOrderCancel, parseOrderCancelStrategy, parseVenueBalances, parseVenueErrorNotice } from '../order-manager/pipeline-messages.js';
+import {
+  FILLS_KNOWN, FILLS_REPLAY, ORDER_CANCEL, ORDER_CANCEL_STRATEGY, VENUE_BALANCES, VENUE_ERROR,
+  parseFillsKnown, parseOrderCancel, parseOrderCancelStrategy, parseVenueBalances, parseVenueErrorNotice,
+} from '../order-manager/pipeline-messages.js';
 import { checkLedger, type LedgerCheckState } from './ledger-check.js';
 import { controlType } from '../order-manager/venue-protocol.js';
-import { Ledger, cashAccount } from './accounting.js';
+import { Ledger, cashAccount, type BookableFill } from './accounting.js';
 import { formatUnits, unitsFromNumber, unitsToNumber } from '../../src/domain/money.js';
 import {
   EMPTY_API_ERROR_WINDOW, apiErrorCascadeBreach, dailyLossBreach, drawdownBreach, newDrawdownState, recordApiError, slippageBreach,
@@ -33,7 +36,7 @@ import {
 } from './breaches.js';
 import { parseRiskConfig, type RiskConfig } from './config.js';
 import { PositionRecorder } from './position-records.js';
-import { applyRestorePlan, loadPositionRecovery, planPositionRestore, type PositionRecoveryReport } from './position-recovery.js';
+import { applyRebuildPlan, loadPositionRecovery, planPositionRebuild, type PositionRecoveryReport } from './position-recovery.js';
 import { newSubmitBucket, runPreTradeChecks, takeSubmitToken, type PreTradeContext, type TokenBucket } from './pre-trade-checks.js';
 import type { VarTaskInput, VarTaskResult } from './var-task.js';
 
@@ -91,6 +94,11 @@ interface State {
   /** Snapshots of every position change for the recorder (`recorder_peer`). */
   positionRecorder: PositionRecorder;
   recovery: PositionRecoveryReport;
+  /**
+   * The order manager's answer to `fills.replay`, asked once the positions are rebuilt: fills it holds
+   * that the database lacked (pipeline-messages.ts). `requested` false: not sent yet (ring full), retried.
+   */
+  fillReplay: { requested: boolean; frames: number; fills: number; booked: number; done: boolean };
   /** False while the positions of before a restart could not be read: every intent is refused. */
   positionsKnown: boolean;
   recoveryRunning: boolean;
@@ -249,23 +257,72 @@ function onReport(state: State, report: ExecutionReport): void {
   else state.openOrders.set(report.orderId, { venue: report.venue, instrument: report.instrument, side: report.side, leaves: report.leavesQty, expectedPrice: 0 });
 }
 
-function onFill(state: State, ctx: Ctx, fill: Fill): void {
+/** Posts a fill once by its identity (Ledger.postFill); a new one moves the position and is recorded. */
+function book(state: State, ctx: Ctx, fill: BookableFill, orderId: number): boolean {
   let posted;
   try {
     posted = state.ledger.postFill(fill);
   } catch (error) {
     state.counters.badFills++;
-    ctx.log.error({ orderId: fill.orderId, tradeId: fill.tradeId }, `fill not booked: ${(error as Error).message}`);
-    return;
+    ctx.log.error({ orderId, tradeId: fill.tradeId }, `fill not booked: ${(error as Error).message}`);
+    return false;
   }
-  if (posted === null) return;
+  if (posted === null) return false;
   state.counters.fills++;
   state.positionRecorder.send(state.ledger.snapshot(fill.venue, fill.instrument), nowUs());
+  return true;
+}
+
+function onFill(state: State, ctx: Ctx, fill: Fill): void {
+  if (!book(state, ctx, fill, fill.orderId)) return;
   const expected = state.openOrders.get(fill.orderId) ?? state.finishedExpected.get(fill.orderId);
   if (expected && expected.expectedPrice > 0) {
     const breach = slippageBreach(fill.side, expected.expectedPrice, fill.price, ctx.config.panics.max_slippage_bps, fill.venue, fill.instrument);
     if (breach) panic(state, ctx, breach, true);
   }
+}
+
+/** A frame of the order manager's answer to `fills.replay`: every fill the database lacked is booked now (once). */
+function onFillsKnown(state: State, ctx: Ctx, message: unknown, peer: string): void {
+  if (peer !== state.orderManager.peer) {
+    // Fills move the ledger: only the order manager's word counts.
+    state.counters.badControl++;
+    ctx.log.error({ peer }, `fills.known from ${peer}, which is not order_manager_peer (${state.orderManager.peer}): ignored`);
+    return;
+  }
+  let notice;
+  try {
+    notice = parseFillsKnown(message);
+  } catch (error) {
+    state.counters.badControl++;
+    ctx.log.error({ peer }, `bad fills.known from ${peer}: ${(error as Error).message}`);
+    return;
+  }
+  const r = state.fillReplay;
+  r.frames++;
+  for (const f of notice.fills) {
+    r.fills++;
+    // Replayed fills are history: no slippage check (their intents' prices are gone with the restart).
+    if (book(state, ctx, { ...f, receiveTsUs: f.tsUs }, f.orderId)) {
+      r.booked++;
+      ctx.log.warn({ orderId: f.orderId, venue: f.venue, instrument: f.instrument, tradeId: f.tradeId }, `fill ${f.venue}/${f.instrument}/${f.tradeId} of order ${f.orderId} was not in the database: booked from the order manager's replay`);
+    }
+  }
+  if (notice.final) {
+    r.done = true;
+    ctx.log.info({ fills: r.fills, booked: r.booked }, `fill replay from ${peer} done: ${r.fills} fill(s), ${r.booked} the database lacked booked now`);
+  }
+}
+
+/** Asks the order manager for every fill it holds (after the rebuild from the database); tried again while the ring is full. */
+function requestFillReplay(state: State, ctx: Ctx): void {
+  if (!state.positionsKnown || state.recovery.source !== 'database' || state.fillReplay.requested) return;
+  try {
+    state.fillReplay.requested = state.orderManager.sendControl({ type: FILLS_REPLAY });
+  } catch (error) {
+    ctx.log.error({ peer: state.orderManager.peer }, `could not send fills.replay to ${state.orderManager.peer}: ${(error as Error).message}`);
+  }
+  if (!state.fillReplay.requested) count(state.counters.ringFull, state.orderManager.peer);
 }
 
 /** `reason`: the finding in words, where the frame's numbers cannot say it (LEDGER_MISMATCH names the asset). */
@@ -388,6 +445,9 @@ function onControl(state: State, ctx: Ctx, message: unknown, peer: string): void
       return;
     case VENUE_BALANCES:
       onVenueBalances(state, ctx, message, peer);
+      return;
+    case FILLS_KNOWN:
+      onFillsKnown(state, ctx, message, peer);
       return;
     case ORDER_CANCEL:
       try {
@@ -525,6 +585,7 @@ function status(state: State, ctx: Ctx) {
     lastLedgerCheck: state.lastLedgerCheck,
     lastVar: state.lastVar,
     recovery: state.recovery,
+    fillReplay: state.fillReplay,
     positionsKnown: state.positionsKnown,
     recorder: state.positionRecorder.status(),
     counters: state.counters,
@@ -532,27 +593,31 @@ function status(state: State, ctx: Ctx) {
 }
 
 /**
- * Reads the newest snapshots and seeds the ledger. Unreachable: positions stay unknown and intents are
- * refused; the `recovery` timer tries again, but only while no fill was booked meanwhile (a snapshot
- * could then no longer be merged safely: restart risk once the database is back).
+ * Rebuilds the positions from the database's fills (position-recovery.ts), then asks the order manager
+ * for the fills it holds (`fills.replay`: the database may trail them). Unreachable: positions stay
+ * unknown and intents are refused; the `recovery` timer tries again, but only while no fill was booked
+ * meanwhile (booking the database's fills after later ones would change the average cost and realised
+ * PnL they were booked at: restart risk once the database is back).
  */
 async function restorePositions(state: State, ctx: Ctx): Promise<void> {
   const url = ctx.config.database_url;
+  requestFillReplay(state, ctx);
   if (url === undefined || state.positionsKnown || state.recoveryRunning || state.counters.fills > 0) return;
   state.recoveryRunning = true;
   const started = Date.now();
   const attempts = state.recovery.attempts + 1;
   try {
-    const loaded = await loadPositionRecovery(url, nowUs() - ctx.config.recovery_fill_lookback_ms * 1000);
-    const plan = planPositionRestore(loaded.positions, loaded.fills, positionNaming(ctx.config));
-    if (state.counters.fills > 0) throw new Error('a fill was booked while the positions were read');
-    const { seeded, skipped } = applyRestorePlan(state.ledger, plan);
-    const problems = [...plan.problems, ...skipped];
+    const rows = await loadPositionRecovery(url);
+    const plan = planPositionRebuild(rows, positionNaming(ctx.config));
+    if (state.counters.fills > 0) throw new Error('a fill was booked while the fills were read');
+    const applied = applyRebuildPlan(state.ledger, plan);
+    const problems = [...plan.problems, ...applied.problems];
     for (const problem of problems) ctx.log.error(`position recovery: ${problem}`);
     state.drawdown = newDrawdownState(equityAtEntry(state.ledger));
     state.positionsKnown = true;
-    state.recovery = { source: 'database', positions: seeded, bookedFills: plan.bookedFills.length, problems, error: null, attempts, tookMs: Date.now() - started };
-    ctx.log.info({ positions: seeded }, `positions restored from the database: ${seeded.length} market(s), ${plan.bookedFills.length} recent fill(s) counted as booked`);
+    state.recovery = { source: 'database', positions: applied.positions, fills: applied.booked, problems, error: null, attempts, tookMs: Date.now() - started };
+    ctx.log.info({ positions: applied.positions }, `positions rebuilt from the database: ${applied.booked} fill(s), ${applied.positions.length} open position(s)`);
+    requestFillReplay(state, ctx);
   } catch (error) {
     const why = describeError(error);
     state.recovery = { ...state.recovery, source: 'unavailable', error: why, attempts, tookMs: Date.now() - started };
@@ -626,7 +691,8 @@ export default defineActor<RiskConfig, State>({
         venueNames: new Map(Object.entries(config.venue_names).map(([id, name]) => [Number(id), name])),
         instrumentNames: new Map([...config.specs.values()].map((spec) => [spec.id, spec.symbol])),
       }),
-      recovery: { source: config.database_url === undefined ? 'none' : 'unavailable', positions: [], bookedFills: 0, problems: [], error: null, attempts: 0, tookMs: 0 },
+      recovery: { source: config.database_url === undefined ? 'none' : 'unavailable', positions: [], fills: 0, problems: [], error: null, attempts: 0, tookMs: 0 },
+      fillReplay: { requested: false, frames: 0, fills: 0, booked: 0, done: false },
       positionsKnown: config.database_url === undefined,
       recoveryRunning: false,
       startedAtMs: Date.now(),

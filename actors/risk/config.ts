@@ -69,19 +69,14 @@ export const riskConfigSchema = z.strictObject({
     .default({ every_ms: 10_000, sample_ms: 1000, lookback: 500, min_samples: 30, confidence: 0.99, scenarios: 10_000, seed: 1, threads: 1 }),
   /**
    * Injected by the runtime when the tree has a recorder (src/runtime/database.ts), never written in a
-   * config file: positions are seeded from the newest snapshots there at start. Absent = start flat.
+   * config file: positions are rebuilt from its fills at start (position-recovery.ts). Absent = start flat.
    */
   database_url: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
   /** Gets a position snapshot each time a fill moves a position; injected with the database. null = none. */
   recorder_peer: z.string().min(1).nullable().optional(),
   /** Venue id -> the venue's name in the database (the recorder's `venues`; injected with recorder_peer). */
   venue_names: z.record(z.string().regex(/^[0-9]{1,5}$/, 'a venue id'), z.string().min(1)).default({}),
-  /**
-   * Fills this recent count as already inside the restored positions (the order manager's
-   * reconciliation may pass them on again). At least its `reconcile_lookback_ms`.
-   */
-  recovery_fill_lookback_ms: ms(0).default(2 * 86_400_000),
-  /** Database unreachable at start: try again this often, until a fill has been booked meanwhile. */
+  /** Database unreachable at start: try again this often, until a fill has been booked meanwhile; also how often an unsent `fills.replay` is tried again. */
   recovery_retry_ms: ms(100).default(5000),
 });
 

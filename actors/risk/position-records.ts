@@ -1,8 +1,9 @@
 /**
  * Risk's position snapshots for the recorder (`{type:'record', record:{kind:'position', …}}` control
- * frames, src/persistence/records.ts): one each time a fill moves a position, so a restart can seed
- * the ledger from the newest (position-recovery.ts). Sent without waiting (src/runtime/non-blocking-send.ts):
- * a full recorder ring drops the snapshot and counts it, the next fill's snapshot supersedes it.
+ * frames, src/persistence/records.ts): one each time a fill moves a position, the history of risk's
+ * positions (`position_snapshots`). A restart does not read them back: it rebuilds from the fills
+ * (position-recovery.ts says why). Sent without waiting (src/runtime/non-blocking-send.ts): a full
+ * recorder ring drops the snapshot and counts it, the next fill's snapshot supersedes it.
  */
 import type { RecordOf } from '../../src/persistence/records.js';
 import type { Outbox } from '../../src/runtime/actor-definition.js';

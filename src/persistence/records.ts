@@ -170,7 +170,7 @@ export function recordKey(record: PersistRecord): string {
     case 'order_update':
       return `order_update:${record.orderId}:${record.seq}`;
     case 'fill':
-      return `fill:${record.venue}:${record.tradeId}`;
+      return `fill:${record.venue}:${record.instrument}:${record.tradeId}`;
     case 'position':
       return `position:${record.venue}:${record.instrument}:${record.tsUs}`;
     case 'balance':

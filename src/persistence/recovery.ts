@@ -1,12 +1,10 @@
-import { timestampUs, toSafeInteger, usToTimestamp, type Queryable } from './db.js';
+import { timestampUs, toSafeInteger, type Queryable } from './db.js';
 import { OPEN_ORDER_STATUSES, type RecordOf } from './records.js';
 
 export type RecoveredOrder = Omit<RecordOf<'order_update'>, 'kind'>;
 export type RecoveredPosition = Omit<RecordOf<'position'>, 'kind'>;
 export type KillSwitchLatch = Omit<RecordOf<'kill_switch'>, 'kind'>;
 export type RecoveredFill = Omit<RecordOf<'fill'>, 'kind'>;
-/** A fill's identity: what a ledger that books fills once needs to know was already booked. */
-export type RecoveredFillKey = Pick<RecordOf<'fill'>, 'venue' | 'instrument' | 'tradeId'>;
 
 export interface RecoveredState {
   openOrders: RecoveredOrder[];
@@ -59,12 +57,6 @@ interface FillRow {
   fee: RecoveredFill['fee'];
   liquidity: RecoveredFill['liquidity'];
   ts_us: string;
-}
-
-interface FillKeyRow {
-  venue: RecoveredFillKey['venue'];
-  instrument: RecoveredFillKey['instrument'];
-  trade_id: RecoveredFillKey['tradeId'];
 }
 
 interface KillSwitchRow {
@@ -132,7 +124,12 @@ export async function loadFillsOfOrders(db: Queryable, orderIds: readonly number
        FROM fills WHERE order_id = ANY($1::bigint[]) ORDER BY fills.order_id, ts, trade_id`,
     [orderIds.map(String)],
   );
-  return result.rows.map((row) => ({
+  return result.rows.map(fillOfRow);
+}
+
+/** A `fills` row as loadFillsOfOrders and loadAllFills select it (order id and time as text). */
+function fillOfRow(row: FillRow): RecoveredFill {
+  return {
     venue: row.venue,
     tradeId: row.trade_id,
     orderId: toSafeInteger(row.order_id, 'fills.order_id'),
@@ -143,17 +140,19 @@ export async function loadFillsOfOrders(db: Queryable, orderIds: readonly number
     fee: row.fee,
     liquidity: row.liquidity,
     tsUs: toSafeInteger(row.ts_us, 'fills.ts'),
-  }));
+  };
 }
 
 /**
- * Fills whose venue time is at or after `sinceUs`: after a restart the order manager's reconciliation
- * passes on the venue's recent fills it has no record of, and risk, whose positions come back from
- * snapshots that already hold these fills, must not book them a second time.
+ * Every fill, oldest first by venue time (the order the venue made them; a tie by trade id, numerically):
+ * risk rebuilds its positions from them at start, and counts exactly these as booked (actors/risk/position-recovery.ts).
  */
-export async function loadFillKeysSince(db: Queryable, sinceUs: number): Promise<RecoveredFillKey[]> {
-  const result = await db.query<FillKeyRow>(`SELECT venue, instrument, trade_id FROM fills WHERE ts >= $1::timestamptz ORDER BY venue, instrument, trade_id`, [usToTimestamp(sinceUs)]);
-  return result.rows.map((row) => ({ venue: row.venue, instrument: row.instrument, tradeId: row.trade_id }));
+export async function loadAllFills(db: Queryable): Promise<RecoveredFill[]> {
+  const result = await db.query<FillRow>(
+    `SELECT venue, trade_id, order_id::text AS order_id, instrument, side, price, qty, fee, liquidity, ${timestampUs('ts')} AS ts_us
+       FROM fills ORDER BY fills.ts, fills.venue, fills.instrument, length(fills.trade_id), fills.trade_id`,
+  );
+  return result.rows.map(fillOfRow);
 }
 
 /**

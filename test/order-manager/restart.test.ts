@@ -65,4 +65,33 @@ describe('order manager: killed mid-flight and restarted', () => {
     // The compacted journal is whole again.
     expect(() => readFileSync(r.journal, 'utf8').trim().split('\n').forEach((l) => JSON.parse(l))).not.toThrow();
   });
+
+  it('fills.replay from risk after a restart: every fill the order manager holds, once each, to risk only', async () => {
+    const r = new OrderManagerRig();
+    rigs.push(r);
+    await r.up();
+    const a = (await r.intent({ qty: 0.5, price: 100 })).orderId;
+    const b = (await r.intent({ qty: 0.2, price: 101, side: Side.SELL })).orderId;
+    await waitFor('both orders acknowledged', () => r.status(), (s) => s.openOrders.filter((o: { status: string }) => o.status === 'ACCEPTED').length === 2);
+    const t1 = (await r.exchangeA.invoke('fill', { orderId: a, qty: 0.1, price: 100 })) as number;
+    const t2 = (await r.exchangeA.invoke('fill', { orderId: b, qty: 0.2, price: 101, fee: 0.02 })) as number;
+    await waitFor('both fills booked', () => r.status(), (s) => s.counters.fills === 2);
+    await r.om.kill();
+    // Filled while the order manager was down: its restart learns of it from the ring or the venue.
+    const t3 = (await r.exchangeA.invoke('fill', { orderId: a, qty: 0.4, price: 99 })) as number;
+    await r.startOrderManager();
+    await r.risk.invoke('clear', {});
+    await r.risk.invoke('send', { peer: 'order-manager', kind: 'Control', message: { type: 'fills.replay' } });
+    const received = await waitFor('the final fills.known', () => r.atRisk(), (x) => x.some((m) => m.kind === 'Control' && (m.message as unknown as { type: string; final: boolean }).final));
+    const known = received.filter((m) => m.kind === 'Control').flatMap((m) => (m.message as unknown as { fills: Array<Record<string, number>> }).fills);
+    expect(known.map((f) => [f.orderId, f.tradeId, f.side, f.qty, f.price, f.fee]).sort((x, y) => x[1]! - y[1]!)).toEqual([
+      [a, t1, Side.BUY, 0.1, 100, 0], [b, t2, Side.SELL, 0.2, 101, 0.02], [a, t3, Side.BUY, 0.4, 99, 0],
+    ]);
+    expect((await r.status()).counters).toMatchObject({ fillReplays: 1, fillsReplayed: 3 });
+    // Only risk may ask: the fills go to risk alone.
+    await r.ks.invoke('send', { peer: 'order-manager', kind: 'Control', message: { type: 'fills.replay' } });
+    await r.risk.invoke('send', { peer: 'order-manager', kind: 'Control', message: { type: 'fills.replay', since: 0 } });
+    await waitFor('both refused', () => r.status(), (s) => s.counters.badControl === 2);
+    expect((await r.status()).counters.fillReplays).toBe(1);
+  });
 });

@@ -13,7 +13,7 @@ async function keysInDatabase(pool: pg.Pool): Promise<string[]> {
   const result = await pool.query<{ key: string }>(`
     SELECT 'trade:' || venue || ':' || instrument || ':' || trade_id || ':' || ((extract(epoch from ts) * 1000000)::bigint) AS key FROM trades
     UNION ALL SELECT 'order_update:' || order_id || ':' || seq FROM order_events
-    UNION ALL SELECT 'fill:' || venue || ':' || trade_id FROM fills`);
+    UNION ALL SELECT 'fill:' || venue || ':' || instrument || ':' || trade_id FROM fills`);
   return result.rows.map((r) => r.key).sort();
 }
 

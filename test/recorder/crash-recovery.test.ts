@@ -122,7 +122,7 @@ describe('crash recovery from the database (bot4 start, SIGKILL, restart)', () =
     expect(om.recovery.orders.map((o) => ({ ...orderFields(o), status: o.status })).sort(byId)).toEqual(openBefore.map((o) => ({ ...o, status: 'ACCEPTED' })));
     const after = await status();
     expect(after.trading.state).toBe('PAUSED');
-    // ... and risk seeded its ledger from the newest snapshots.
+    // ... and risk rebuilt its ledger from the database's fills (and the order manager's replay of the fills it holds).
     expect((await risk()).recovery).toMatchObject({ source: 'database', positions: positionsBefore.length, error: null });
     expect(await risk()).toMatchObject({ positionsKnown: true });
     for (const p of positionsBefore) {

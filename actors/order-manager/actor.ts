@@ -491,7 +491,7 @@ function fillFromFrame(state: State, ctx: Ctx, fill: Fill): void {
     fillToPeers(state, ctx, fill);
     return;
   }
-  const step = applyEvent(state, ctx, m, { type: 'FILL', tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fill.fee, tsUs: fill.receiveTsUs });
+  const step = applyEvent(state, ctx, m, { type: 'FILL', tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fill.fee, tsUs: fill.receiveTsUs, liquidity: fill.liquidity, exchangeTsMs: fill.exchangeTsMs });
   if (!step.outcome.ok) return;
   if (step.outcome.duplicate) {
     state.counters.duplicateFills++;
@@ -736,7 +736,7 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
     const orderId = u.orderId ?? (parts ? orderIdFor(parts.strategy, parts.intentId) : 0);
     const m = state.store.get(orderId);
     if (m) {
-      const step = applyEvent(state, ctx, m, { type: 'FILL', tradeId: f.tradeId, qty: f.qty, price: f.price, fee: f.fee, tsUs: nowUs() });
+      const step = applyEvent(state, ctx, m, { type: 'FILL', tradeId: f.tradeId, qty: f.qty, price: f.price, fee: f.fee, tsUs: nowUs(), liquidity: f.liquidity, exchangeTsMs: f.exchangeTsMs });
       if (step.outcome.ok && !step.outcome.duplicate) fillToPeers(state, ctx, fillMessage(state, venue, orderId, f));
     } else {
       // Ours by its id, but closed and unrecorded: the position moved, so risk hears of it.

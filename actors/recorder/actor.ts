@@ -49,7 +49,7 @@ interface State {
 }
 
 /** How long a start waits for the previous run's spool to be replayed before it asks the database what it lacks. */
-const START_REPLAY_WAIT_MS = 4_000;
+const START_REPLAY_WAIT_MS = 3_000;
 
 interface Restored {
   restored: number | string;

@@ -98,7 +98,7 @@ async function retrying<T>(what: string, work: () => Promise<T>, timeoutMs = 60_
   }
 }
 
-interface RunLog {
+export interface RunLog {
   readonly injected: Map<FaultKind, number>;
   readonly killedByKind: Map<string, number>;
   /** The soak's own trips: requested, acknowledged (fromMs), reset requested (toMs). */
@@ -112,7 +112,8 @@ interface RunLog {
   readonly stepErrors: string[];
 }
 
-class Soak {
+/** The soak's hand on the bot: admin requests, the fault episodes, the resets of halts the bot made. */
+export class Soak {
   private admin: AdminClient | undefined;
 
   constructor(
@@ -187,7 +188,10 @@ class Soak {
       case 'mode-flip':
         await this.request(`mode ${fault.mode}`, (a) => a.request('mode.set', { mode: fault.mode }));
         await sleep(fault.ms);
-        await this.request('mode active', (a) => a.request('mode.set', { mode: 'active' }));
+        // a HALT the bot made during the flip (a risk panic) latches and refuses every mode: reset first, as between
+        // episodes (the reset leads to ACTIVE, and mode.set refuses the state the bot is already in)
+        await this.resetHaltTheBotMade();
+        if ((await this.status()).trading.state !== 'ACTIVE') await this.request('mode active', (a) => a.request('mode.set', { mode: 'active' }));
         return;
       case 'trip-reset': {
         const requestedMs = now();

@@ -203,7 +203,9 @@ class Host {
         frame.length = length;
         const t0 = performance.now();
         def.handle(this.state, frame, this.ctx);
-        handlerTimes.record(Math.max(1, Math.round((performance.now() - t0) * 1e6)));
+        const ns = Math.max(1, Math.round((performance.now() - t0) * 1e6));
+        handlerTimes.record(ns);
+        status.observeHandlerNs(ns);
       },
     };
   }

@@ -33,6 +33,7 @@ import { DEPENDENCY_CONTROL, DependencyNotifier } from './supervision/dependency
 import { StandbyPool } from './standby-pool.js';
 import { SupervisionTree, UnknownPathError, type StopReport } from './supervision/supervision-tree.js';
 import type { ActorNodeSpec, SupervisorNodeSpec, TreeNodeSpec } from './supervision/tree-spec.js';
+import type { NodeSnapshot } from './supervision/snapshot.js';
 import { TradingGate, beatSupervisor, closeForShutdown, createTradingGate, forceHalt } from './trading-gate.js';
 import { toTreeNode, findTreeNode, specTreeNode } from './tree-view.js';
 import { TripRelay } from './trip-relay.js';
@@ -267,6 +268,25 @@ export class Runtime implements AdminBackend {
         ? `${status.state} by the kill switch, but the gate reads ${effective}${this.gate.isShuttingDown() ? ' (shutting down)' : ' (lease lapsed or gate forced closed)'}`
         : (status.last?.reason ?? 'initial state');
     return { state: effective, reason, since: new Date(status.since ?? this.startedAt).toISOString() };
+  }
+
+  /**
+   * The supervision tree as the supervisor holds it, each running actor's shared-memory stats
+   * included (counters, mailbox depths, handler-time buckets); read without asking any actor.
+   * Undefined until the tree has started. For monitoring (src/metrics/).
+   */
+  supervisionSnapshot(): NodeSnapshot | undefined {
+    return this.supervision?.snapshot();
+  }
+
+  /** The trading gate as it reads now (shared memory: no actor is asked). */
+  tradingStateNow(): TradingStateName {
+    return tradingStateName(this.gate.read()) as TradingStateName;
+  }
+
+  /** An event of the supervisor's own (an alert, say) on the same stream as the actors' (events.subscribe). */
+  publishEvent(topic: string, data: Record<string, unknown>): void {
+    this.publish(topic, data);
   }
 
   // ---- AdminBackend ----

@@ -25,7 +25,7 @@ import { planFlatten, settleFlatten, startFlatten, type FlattenProgress } from '
 import { OrderJournal, replayJournal, type JournalLine } from './order-journal.js';
 import { gateRefusal } from './order-gate.js';
 import { OPEN_STATUSES, createOrder, isTerminalStatus, statusOf, type OrderEvent, type OrderStep } from './order-lifecycle.js';
-import { orderFigures } from './order-figures.js';
+import { fillFigures, orderFigures } from './order-figures.js';
 import type { InstrumentSpec } from '../../src/domain/instrument.js';
 import { OrderStore, type Inflight, type ManagedOrder, type VenueOperation } from './order-store.js';
 import { RecorderCopy } from './recorder-copy.js';
@@ -954,7 +954,11 @@ function status(state: State, ctx: Ctx) {
     allReconciled: [...state.reconciliation.values()].every((r) => !holdsTrading(r.status, r.trigger)),
     openOrders: state.store.open().map((m) => orderSummary(m, ctx.config.specs)),
     externalOrders: [...state.external.values()],
-    recentFills: state.recentFills,
+    // Figures as decimal text at the instrument's precision (order-figures.ts), beside the raw record.
+    recentFills: state.recentFills.map((f) => {
+      const spec = ctx.config.specs.get(f.instrument);
+      return spec ? { ...f, symbol: spec.symbol, figures: fillFigures(f, spec) } : { ...f, figures: `instrument ${f.instrument} is not configured` };
+    }),
     heldIntents: state.held.length,
     cancelAll: state.cancelAll ? cancelAllSummary(state.cancelAll) : null,
     allCancelled: state.lastAllCancelled,

@@ -161,6 +161,23 @@ export const alertsSchema = z.strictObject({
   poll_ms: z.number().int().min(100).max(600_000).default(2000),
 });
 
+/**
+ * The read-only web dashboard `bot4 start` serves (docs/dashboard.md); `dashboard: false` turns it off.
+ * Its access token is never configured here: it is read from (or created in) `token_path`, mode 0600,
+ * or taken from the BOT4_DASHBOARD_TOKEN environment variable, which a non-loopback `host` requires.
+ */
+export const dashboardSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  /** 0 = any free port (the banner and `bot4 ctl dashboard` print the one taken). */
+  port: z.number().int().min(0).max(65535).default(18480),
+  /** A file holding the token, created with a random one on first start; relative to the checkout root. */
+  token_path: z.string().min(1).default('data/dashboard.token'),
+  /** Show a button that trips the kill switch (HALTED). Nothing on the page can reset or raise the mode. */
+  allow_trip: z.boolean().default(false),
+  /** How often a connected page gets a fresh snapshot (events push one at once besides). */
+  refresh_ms: z.number().int().min(100).max(1000).default(500),
+});
+
 export const configSchema = z.strictObject({
   runtime: runtimeSchema.prefault({}),
   admin: adminSchema.prefault({}),
@@ -171,6 +188,7 @@ export const configSchema = z.strictObject({
   killswitch: killswitchSchema,
   metrics: metricsSchema.default({ port: 18_481, host: '127.0.0.1', token_env: 'BOT4_METRICS_TOKEN', min_sample_interval_ms: 1000 }),
   alerts: alertsSchema.prefault({}),
+  dashboard: z.union([z.literal(false), dashboardSchema]).prefault({}),
 });
 
 export type Bot4Config = z.output<typeof configSchema>;
@@ -180,3 +198,4 @@ export type LoggingConfig = z.output<typeof loggingSchema>;
 export type MetricsConfig = Exclude<z.output<typeof metricsSchema>, false>;
 export type AlertsConfig = z.output<typeof alertsSchema>;
 export type AlertSinkConfig = z.output<typeof alertSinkSchema>;
+export type DashboardConfig = z.output<typeof dashboardSchema>;

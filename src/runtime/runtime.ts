@@ -13,6 +13,7 @@ import type {
   AdminBackend,
   EventListener,
   PnlReport,
+  RiskReport,
   StatusReport,
   TradingStateName,
   TradingStateReport,
@@ -61,6 +62,28 @@ export interface RuntimeOptions {
 }
 
 const KILL_SWITCH_KIND = 'kill-switch';
+
+/** The kill-switch actor's `status` answer (actors/kill-switch/actor.ts), the part read here. */
+interface KillSwitchStatus {
+  state: TradingStateName;
+  effective: TradingStateName;
+  last: { reason: string; atMs: number } | null;
+  since: number | null;
+  history: unknown[];
+}
+
+function riskReport(status: Record<string, unknown>): RiskReport {
+  const { limits, panicLimits, panicsSent, lastVar, grossExposure, dailyLoss, peakEquity } = status;
+  return {
+    limits: (limits ?? {}) as RiskReport['limits'],
+    panicLimits: (panicLimits ?? {}) as RiskReport['panicLimits'],
+    panicsSent: (panicsSent ?? []) as unknown[],
+    lastVar: lastVar ?? null,
+    grossExposure: grossExposure ?? null,
+    dailyLoss: dailyLoss ?? null,
+    peakEquity: typeof peakEquity === 'string' ? peakEquity : null,
+  };
+}
 const SUPERVISOR_BEAT_MS = 100;
 
 export function actorNodes(node: TreeNodeSpec): ActorNodeSpec[] {
@@ -256,18 +279,23 @@ export class Runtime implements AdminBackend {
   }
 
   private async tradingReport(): Promise<TradingStateReport> {
+    return (await this.killSwitchReport()).trading;
+  }
+
+  /** The trading state and, while the kill switch runs, its recent transitions (one status call for both). */
+  private async killSwitchReport(): Promise<{ trading: TradingStateReport; history: readonly unknown[] | null }> {
     const handle = this.killSwitch();
     if (!handle) {
       const why = this.supervision ? 'the kill switch is down or restarting' : 'the runtime is starting (the kill switch is not running yet)';
-      return { state: tradingStateName(this.gate.read()) as TradingStateName, reason: `${why}: the gate reads HALTED (fail safe)`, since: new Date().toISOString() };
+      return { trading: { state: tradingStateName(this.gate.read()) as TradingStateName, reason: `${why}: the gate reads HALTED (fail safe)`, since: new Date().toISOString() }, history: null };
     }
-    const status = (await handle.invoke('status', {})) as { state: TradingStateName; effective: TradingStateName; last: { reason: string; atMs: number } | null; since: number | null };
+    const status = (await handle.invoke('status', {})) as KillSwitchStatus;
     const effective = status.effective;
     const reason =
       effective !== status.state
         ? `${status.state} by the kill switch, but the gate reads ${effective}${this.gate.isShuttingDown() ? ' (shutting down)' : ' (lease lapsed or gate forced closed)'}`
         : (status.last?.reason ?? 'initial state');
-    return { state: effective, reason, since: new Date(status.since ?? this.startedAt).toISOString() };
+    return { trading: { state: effective, reason, since: new Date(status.since ?? this.startedAt).toISOString() }, history: status.history };
   }
 
   /**
@@ -426,8 +454,9 @@ export class Runtime implements AdminBackend {
     // Exchange actors answer `health` (actors/exchange/actor.ts); risk reports PnL as separate fields.
     const [exchanges, risk, orders] = [await ask('exchange', 'venues', 'health'), await ask('risk', 'positions and PnL'), await ask('order-manager', 'open orders')];
     const riskStatus = risk[0];
+    const killSwitch = await this.killSwitchReport();
     return {
-      trading: await this.tradingReport(),
+      trading: killSwitch.trading,
       venues: exchanges.length ? exchanges.map(venueStatus) : null,
       positions: riskStatus ? ((riskStatus.positions as PositionReport[]) ?? []) : null,
       openOrders: orders.length ? orders.flatMap((o) => (o.openOrders as unknown[]) ?? []) : null,
@@ -440,7 +469,15 @@ export class Runtime implements AdminBackend {
       },
       standbys: this.standbys.snapshot(),
       unavailable,
+      risk: riskStatus ? riskReport(riskStatus) : null,
+      recentFills: orders.length ? orders.flatMap((o) => (o.recentFills as unknown[]) ?? []) : null,
+      killSwitchHistory: killSwitch.history,
     };
+  }
+
+  /** The database the recorder writes (the audit log among it); null when this tree has none or it is not up yet. */
+  get databaseUrl(): string | null {
+    return this.database?.connectionString ?? null;
   }
 
   subscribe(topics: readonly string[], listener: EventListener): () => void {

@@ -23,6 +23,7 @@ import { RingReader, RingWriter, type FrameHandler } from './ring.js';
 import { TradingGate } from './trading-gate.js';
 import type { ActorWiring } from './wiring.js';
 import { seededRandom } from '../domain/random.js';
+import { wallClock } from './clock.js';
 import { compiledRoot } from './package-root.js';
 import { CONTROL_TYPE, CONTROL_VERSION, encodeControl } from './codec/control-frame.js';
 import type { ActorAssignment, ActorControlApi, ActorLocalStats, HostSpec } from './actor-protocol.js';
@@ -139,6 +140,7 @@ class Host {
       config,
       log: this.log,
       random: seededRandom(spec.seed),
+      clock: wallClock,
       gate: new TradingGate(wiring.gate),
       gateBuffer: wiring.gate,
       outboxes,

@@ -182,7 +182,7 @@ export default defineActor<KillSwitchConfig, State>({
     const restored = restore(config, ctx.clock.now());
     const snapshot = tradingStateMachine.resolveState({ value: restored.value, context: restored.context });
     const machine = createActor(tradingStateMachine, { snapshot, input: { initial: restored.context } }).start();
-    const gate = new TradingGateWriter(ctx.gateBuffer);
+    const gate = new TradingGateWriter(ctx.gateBuffer, ctx.clock);
     const state: State = {
       machine,
       gate,

@@ -141,7 +141,7 @@ class Host {
       log: this.log,
       random: seededRandom(spec.seed),
       clock: wallClock,
-      gate: new TradingGate(wiring.gate),
+      gate: new TradingGate(wiring.gate, wallClock),
       gateBuffer: wiring.gate,
       outboxes,
       inboundPeers,

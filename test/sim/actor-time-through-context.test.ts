@@ -21,6 +21,7 @@ const FORBIDDEN: ReadonlyArray<{ pattern: RegExp; why: string }> = [
   { pattern: /runtime\/clock\.js/, why: 'imports the wall clock (use ctx.clock)' },
   { pattern: /\bsetTimeout\b|\bsetInterval\b|\bsetImmediate\b/, why: 'schedules work outside the host (declare it in `timers`)' },
   { pattern: /\bMath\.random\b/, why: 'unseeded randomness (use ctx.random)' },
+  { pattern: /new TradingGate(Writer)?\((?![^)]*ctx\.clock)/, why: 'a trading gate whose lease runs on the wall clock (pass ctx.clock)' },
   { pattern: /\bbacktest\w*\b|\bsimulation\w*\b|\bisSim\w*\b|\bBOT4_SIM\w*\b/i, why: 'branches on the host' },
 ];
 

@@ -23,6 +23,7 @@ import { RingReader, RingWriter, type FrameHandler } from './ring.js';
 import { TradingGate } from './trading-gate.js';
 import type { ActorWiring } from './wiring.js';
 import { seededRandom } from '../domain/random.js';
+import { wallClock } from './clock.js';
 import { compiledRoot } from './package-root.js';
 import { CONTROL_TYPE, CONTROL_VERSION, encodeControl } from './codec/control-frame.js';
 import type { ActorAssignment, ActorControlApi, ActorLocalStats, HostSpec } from './actor-protocol.js';
@@ -139,7 +140,8 @@ class Host {
       config,
       log: this.log,
       random: seededRandom(spec.seed),
-      gate: new TradingGate(wiring.gate),
+      clock: wallClock,
+      gate: new TradingGate(wiring.gate, wallClock),
       gateBuffer: wiring.gate,
       outboxes,
       inboundPeers,

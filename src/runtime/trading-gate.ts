@@ -36,14 +36,20 @@ export function createTradingGate(): SharedArrayBuffer {
   return new SharedArrayBuffer(INT_WORDS * 4 + 8);
 }
 
-function wallMs(): number {
-  return performance.timeOrigin + performance.now();
+/** The clock the lease is measured with: the wall clock live, the virtual clock in the simulation host. */
+export interface GateClock {
+  now(): number;
 }
+
+const wallClockMs: GateClock = { now: () => performance.timeOrigin + performance.now() };
 
 export class TradingGate {
   protected readonly ints: Int32Array;
   protected readonly lease: Float64Array;
-  constructor(sab: SharedArrayBuffer) {
+  constructor(
+    sab: SharedArrayBuffer,
+    protected readonly clock: GateClock = wallClockMs,
+  ) {
     this.ints = new Int32Array(sab, 0, INT_WORDS);
     this.lease = new Float64Array(sab, INT_WORDS * 4, 1);
   }
@@ -52,7 +58,7 @@ export class TradingGate {
   read(): TradingState {
     const state = Atomics.load(this.ints, STATE) as TradingState;
     if (state === TradingState.HALTED || this.isTripHeld()) return TradingState.HALTED;
-    return wallMs() <= this.lease[LEASE_UNTIL_MS]! ? state : TradingState.HALTED;
+    return this.clock.now() <= this.lease[LEASE_UNTIL_MS]! ? state : TradingState.HALTED;
   }
 
   /** The stored word, ignoring the lease (for diagnostics: "ACTIVE but lease lapsed"). */
@@ -108,7 +114,7 @@ export class TradingGateWriter extends TradingGate {
   }
 
   renewLease(validForMs: number): void {
-    this.lease[LEASE_UNTIL_MS] = wallMs() + validForMs;
+    this.lease[LEASE_UNTIL_MS] = this.clock.now() + validForMs;
   }
 }
 

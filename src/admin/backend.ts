@@ -110,6 +110,15 @@ export interface StatusReport {
   /** Idle warm standby workers (one per actor kind): not actors, but threads and memory. */
   readonly standbys: readonly StandbyReport[];
   readonly unavailable: readonly string[];
+  /** On a cluster node: the link's connection, the trading-state lease, each peer node's state and lag (src/cluster/link.ts). */
+  readonly cluster?: unknown;
+}
+
+/** `tree --cluster`: one entry per cluster node, its tree or why it did not answer. */
+export interface ClusterTreeEntry {
+  readonly node: string;
+  readonly tree?: TreeNode;
+  readonly error?: string;
 }
 
 /** Portfolio totals as risk reports them; null where a position has no mark to be valued at. */
@@ -135,6 +144,8 @@ export type EventListener = (event: AdminEvent) => void;
 
 export interface AdminBackend {
   tree(): Promise<TreeNode>;
+  /** Every cluster node's tree (a single node: its own); optional for backends that are never clustered. */
+  clusterTree?(): Promise<ClusterTreeEntry[]>;
   actorGet(path: string): Promise<ActorDetail>;
   /** Graceful stop and start of one actor; resolves with its node after the restart. */
   actorRestart(path: string): Promise<TreeNode>;

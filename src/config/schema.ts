@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { parseTreeSpec, TreeSpecError } from '../runtime/supervision/tree-spec.js';
 import { gpioConfigSchema } from '../safety/gpio-panel.js';
+import { clusterSchema, clusterTreeIssues } from '../cluster/config.js';
 
 const positiveInt = () => z.number().int().positive();
 
@@ -111,6 +112,10 @@ export const configSchema = z.strictObject({
   venues: venuesSchema,
   database: databaseSchema.prefault({}),
   killswitch: killswitchSchema,
+  /** This process as one node of a cluster over NATS (src/cluster/config.ts, docs/cluster.md); absent: a single node. */
+  cluster: clusterSchema.optional(),
+}).superRefine((config, ctx) => {
+  for (const message of clusterTreeIssues(config.cluster, config.tree)) ctx.addIssue({ code: 'custom', path: ['tree'], message, input: undefined });
 });
 
 export type Bot4Config = z.output<typeof configSchema>;

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { parseTreeSpec, TreeSpecError } from '../runtime/supervision/tree-spec.js';
 import { gpioConfigSchema } from '../safety/gpio-panel.js';
+import { clusterSchema, clusterTreeIssues } from '../cluster/config.js';
 
 const positiveInt = () => z.number().int().positive();
 
@@ -189,6 +190,10 @@ export const configSchema = z.strictObject({
   metrics: metricsSchema.default({ port: 18_481, host: '127.0.0.1', token_env: 'BOT4_METRICS_TOKEN', min_sample_interval_ms: 1000 }),
   alerts: alertsSchema.prefault({}),
   dashboard: z.union([z.literal(false), dashboardSchema]).prefault({}),
+  /** This process as one node of a cluster over NATS (src/cluster/config.ts, docs/cluster.md); absent: a single node. */
+  cluster: clusterSchema.optional(),
+}).superRefine((config, ctx) => {
+  for (const message of clusterTreeIssues(config.cluster, config.tree)) ctx.addIssue({ code: 'custom', path: ['tree'], message, input: undefined });
 });
 
 export type Bot4Config = z.output<typeof configSchema>;

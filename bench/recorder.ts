@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { DEFAULT_BATCH_SIZE } from '../src/persistence/batch-writer.js';
 import { startEmbeddedDatabase } from '../src/persistence/embedded.js';
 import { migrate } from '../src/persistence/migrate.js';
 import { startActor, type ActorHandle } from '../src/runtime/actor-handle.js';
@@ -195,7 +196,7 @@ async function measureThroughput(db: Database, events: number, spoolPath: string
       await new Promise((r) => setTimeout(r, 20));
     }
     const seconds = (performance.now() - started) / 1000;
-    return { backend: db.name, status: 'measured', events, seconds: round(seconds, 3), eventsPerSecond: { value: Math.round(events / seconds), unit: 'events/s', samples: 1 }, batchSize: 500 };
+    return { backend: db.name, status: 'measured', events, seconds: round(seconds, 3), eventsPerSecond: { value: Math.round(events / seconds), unit: 'events/s', samples: 1 }, batchSize: DEFAULT_BATCH_SIZE };
   } finally {
     await rig.stop();
   }

@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchWriter } from '../../src/persistence/batch-writer.js';
-import { timestampText } from '../../src/persistence/db.js';
+import { timestampText, usToTimestamp } from '../../src/persistence/db.js';
 import { migrate } from '../../src/persistence/migrate.js';
 import type { PersistRecord } from '../../src/persistence/records.js';
+import { seededRandom } from '../../src/domain/random.js';
 import { backends, type RunningBackend } from '../helpers/backends.js';
 
 /**
@@ -46,6 +47,26 @@ const expectedRows: [string, string, unknown[]][] = [
   ['order_events', 'status, reject_reason', [{ status: 'PENDING_NEW', reject_reason: awkward }]],
 ];
 
+describe('usToTimestamp', () => {
+  it('formats every microsecond exactly, whether or not it falls in the second it formatted last', () => {
+    const random = seededRandom(5);
+    let us = T_US;
+    for (let i = 0; i < 5000; i++) {
+      // mostly small steps inside one second, sometimes across seconds, days and back in time
+      const step = random.int(10) < 8 ? random.int(1000) : (random.int(2) === 0 ? -1 : 1) * random.int(2_000_000_000);
+      us = Math.max(0, us + step);
+      const ms = Math.floor(us / 1000);
+      const expected = `${new Date(ms).toISOString().slice(0, 23)}${String(us - ms * 1000).padStart(3, '0')}Z`;
+      expect(usToTimestamp(us)).toBe(expected);
+    }
+    expect(usToTimestamp(0)).toBe('1970-01-01T00:00:00.000000Z');
+    expect(usToTimestamp(999_999)).toBe('1970-01-01T00:00:00.999999Z');
+    expect(usToTimestamp(1_000_000)).toBe('1970-01-01T00:00:01.000000Z');
+    expect(() => usToTimestamp(Number.NaN)).toThrow(/finite/);
+    expect(() => usToTimestamp(3e17)).toThrow(/outside years/);
+  });
+});
+
 for (const backend of backends) {
   describe.skipIf(backend.skipReason !== null)(`record rows on ${backend.name}${backend.skipReason ? ` (skipped: ${backend.skipReason})` : ''}`, () => {
     let running: RunningBackend;
@@ -79,6 +100,22 @@ for (const backend of backends) {
       for (const [table, columns, rows] of expectedRows) {
         const result = await pool.query(`SELECT ${columns} FROM ${table}`);
         expect({ table, rows: result.rows }).toEqual({ table, rows });
+      }
+    });
+
+    it('writes a full batch as soon as it is queued, without a flush call or a timer, and leaves a partial one queued', async () => {
+      const writer = new BatchWriter({ pool, spoolPath: `${running.workDir}/full.jsonl`, flushIntervalMs: 0, batchSize: 50 });
+      try {
+        const trade = (i: number): PersistRecord => ({ ...(records[0] as PersistRecord & { kind: 'trade' }), tradeId: `auto-${i}` });
+        for (let i = 0; i < 49; i++) writer.enqueue(trade(i));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(writer.stats()).toMatchObject({ inserted: 0, pending: 49 });
+        writer.enqueue(trade(49));
+        const deadline = Date.now() + 10_000;
+        while (writer.stats().inserted < 50 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+        expect(writer.stats()).toMatchObject({ inserted: 50, pending: 0, spooled: 0 });
+      } finally {
+        await writer.close();
       }
     });
   });

@@ -12,6 +12,8 @@ export type BenchWorkerData =
       outbound: SharedArrayBuffer;
       peerDoorbell: SharedArrayBuffer;
       strategy: WaitStrategy;
+      /** Polls before parking (spin-then-park); the Mailbox default when absent. */
+      spinIterations?: number;
     }
   | { role: 'ring-sink'; inbound: SharedArrayBuffer; ownDoorbell: SharedArrayBuffer; strategy: WaitStrategy; count: number }
   | { role: 'minimal-sink'; inbound: SharedArrayBuffer; count: number; commitEvery: number }

@@ -74,12 +74,19 @@ export interface RingBenchResult {
   cases: RingBenchCase[];
   comparisons: RingBenchComparison[];
   throughputOnly: RingThroughputCase[];
+  /** Latency of spin-then-park with a longer spin phase than the default (LONG_SPIN_ITERATIONS polls). */
+  latencyOnly: { subject: string; messageBytes: number; latency: LatencySummary }[];
 }
 
 const STRATEGIES: readonly WaitStrategy[] = ['busy-spin', 'spin-then-park', 'park'];
 const MESSAGE_SIZES = [64, 1024] as const;
 const RING_CAPACITY_BYTES = 256 * 1024;
 const WAIT_SLICE_MS = 1000;
+/**
+ * A spin phase long enough to outlast this machine's park/wake round (about 30 µs measured here):
+ * with it the ping-pong peers stop parking each other; the default (100 polls) keeps parking.
+ */
+export const LONG_SPIN_ITERATIONS = 2000;
 /** Frames a batched producer stages before each flush. */
 export const BURST_FRAMES = 64;
 const workerUrl = new URL('./ring-bench-worker.js', import.meta.url);
@@ -102,16 +109,17 @@ class EchoReceiver implements FrameHandler {
   }
 }
 
-async function ringLatency(strategy: WaitStrategy, messageBytes: number, samples: number, warmup: number): Promise<LatencySummary> {
+async function ringLatency(strategy: WaitStrategy, messageBytes: number, samples: number, warmup: number, spinIterations?: number): Promise<LatencySummary> {
   const toEcho = createRing({ capacityBytes: RING_CAPACITY_BYTES });
   const fromEcho = createRing({ capacityBytes: RING_CAPACITY_BYTES });
   const ownDoorbell = createDoorbell();
   const echoDoorbell = createDoorbell();
-  const worker = startWorker({ role: 'ring-echo', inbound: toEcho, ownDoorbell: echoDoorbell, outbound: fromEcho, peerDoorbell: ownDoorbell, strategy });
+  const spin = spinIterations === undefined ? {} : { spinIterations };
+  const worker = startWorker({ role: 'ring-echo', inbound: toEcho, ownDoorbell: echoDoorbell, outbound: fromEcho, peerDoorbell: ownDoorbell, strategy, ...spin });
   try {
     await once(worker, 'online');
     const writer = new RingWriter(toEcho, { policy: 'block', blockTimeoutMs: 10_000, doorbell: new Doorbell(echoDoorbell) });
-    const mailbox = new Mailbox([new RingReader(fromEcho)], ownDoorbell, strategy);
+    const mailbox = new Mailbox([new RingReader(fromEcho)], ownDoorbell, strategy, spin);
     const receiver = new EchoReceiver();
     const handlers = [receiver];
     const payload = new Uint8Array(messageBytes).fill(0x5a);
@@ -252,6 +260,7 @@ export async function runRingBench(opts: RingBenchOptions): Promise<RingBenchRes
   const startedAt = new Date(started).toISOString();
   const cases: RingBenchCase[] = [];
   const throughputOnly: RingThroughputCase[] = [];
+  const latencyOnly: RingBenchResult['latencyOnly'] = [];
   const count = settings.ringThroughputMessages;
   for (const messageBytes of MESSAGE_SIZES) {
     for (const strategy of STRATEGIES) {
@@ -267,6 +276,11 @@ export async function runRingBench(opts: RingBenchOptions): Promise<RingBenchRes
       [`minimal SAB ring ${messageBytes} B, store per frame`, await minimalRingThroughput(messageBytes, count, 1), MINIMAL_METHOD],
       [`minimal SAB ring ${messageBytes} B, store per ${BURST_FRAMES}`, await minimalRingThroughput(messageBytes, count, BURST_FRAMES), MINIMAL_METHOD],
     ];
+    latencyOnly.push({
+      subject: `ring spin-then-park ${messageBytes} B, ${LONG_SPIN_ITERATIONS} polls before parking`,
+      messageBytes,
+      latency: await ringLatency('spin-then-park', messageBytes, settings.latencySamples, settings.latencyWarmup, LONG_SPIN_ITERATIONS),
+    });
     for (const [subject, figure, method] of rows) {
       throughputOnly.push({ subject, messageBytes, throughput: figure, method, ratioToPostMessage: round(figure.value / throughput.value) });
     }
@@ -290,6 +304,7 @@ export async function runRingBench(opts: RingBenchOptions): Promise<RingBenchRes
     cases,
     comparisons: compare(cases),
     throughputOnly,
+    latencyOnly,
   };
 }
 
@@ -342,6 +357,8 @@ export function formatRingBenchTable(result: RingBenchResult): string {
     ),
     ...(result.throughputOnly.length > 0 ? ['', 'throughput only (same run):'] : []),
     ...result.throughputOnly.map((c) => `  ${c.subject.padEnd(44)} ${c.throughput.value.toLocaleString('en-US').padStart(12)} msgs/s  x${c.ratioToPostMessage} postMessage`),
+    ...(result.latencyOnly.length > 0 ? ['', 'latency only (same run):'] : []),
+    ...result.latencyOnly.map((c) => `  ${c.subject.padEnd(52)} p50 ${c.latency.p50.value} µs  p99 ${c.latency.p99.value} µs  p99.9 ${c.latency.p999.value} µs`),
   ];
   return out.join('\n');
 }

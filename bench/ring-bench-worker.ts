@@ -68,7 +68,7 @@ function ringEcho(data: Extract<BenchWorkerData, { role: 'ring-echo' }>): void {
 }
 
 function ringSink(data: Extract<BenchWorkerData, { role: 'ring-sink' }>): void {
-  const mailbox = new Mailbox([new RingReader(data.inbound)], data.ownDoorbell, data.strategy);
+  const mailbox = new Mailbox([new RingReader(data.inbound, data.commit === undefined ? {} : { commit: data.commit })], data.ownDoorbell, data.strategy);
   const sink = new Sink();
   const handlers = [sink];
   parentPort!.postMessage('ready');

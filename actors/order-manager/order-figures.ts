@@ -50,3 +50,14 @@ export function orderFigures(order: Pick<OrderRecord, 'price' | 'qty' | 'cumQty'
     fees: formatUnits(fees, money),
   };
 }
+
+/** One fill's figures at its instrument's precision: price as a fill price may be (money − step decimals), fee at the money precision. */
+export function fillFigures(fill: { qty: number; price: number; fee: number }, spec: InstrumentSpec): { qty: string; price: string; fee: string } {
+  const step = decimalsOf(spec.stepSize);
+  const money = Math.max(MIN_FEE_DECIMALS, decimalsOf(spec.tickSize) + step);
+  return {
+    qty: formatUnits(unitsFromNumber(fill.qty, step, 'half-even'), step),
+    price: formatUnits(unitsFromNumber(fill.price, money - step, 'half-even'), money - step),
+    fee: formatUnits(unitsFromNumber(fill.fee, money, 'half-even'), money),
+  };
+}

@@ -110,6 +110,32 @@ export interface StatusReport {
   /** Idle warm standby workers (one per actor kind): not actors, but threads and memory. */
   readonly standbys: readonly StandbyReport[];
   readonly unavailable: readonly string[];
+  /** Risk's limits and their usage, its panics with thresholds, the last VaR/ES; null without a running risk actor. */
+  readonly risk?: RiskReport | null;
+  /** The order manager's most recent fills, as it holds them; null without a running order manager. */
+  readonly recentFills?: readonly unknown[] | null;
+  /** The kill switch's last transitions (oldest first); null while it is not running. */
+  readonly killSwitchHistory?: readonly unknown[] | null;
+  /** On a cluster node: the link's connection, the trading-state lease, each peer node's state and lag (src/cluster/link.ts). */
+  readonly cluster?: unknown;
+}
+
+/** What `status` carries of risk beyond positions and PnL (fields as actors/risk/actor.ts reports them). */
+export interface RiskReport {
+  readonly limits: Readonly<Record<string, unknown>>;
+  readonly panicLimits: Readonly<Record<string, unknown>>;
+  readonly panicsSent: readonly unknown[];
+  readonly lastVar: unknown;
+  readonly grossExposure: unknown;
+  readonly dailyLoss: unknown;
+  readonly peakEquity: string | null;
+}
+
+/** `tree --cluster`: one entry per cluster node, its tree or why it did not answer. */
+export interface ClusterTreeEntry {
+  readonly node: string;
+  readonly tree?: TreeNode;
+  readonly error?: string;
 }
 
 /** Portfolio totals as risk reports them; null where a position has no mark to be valued at. */
@@ -135,6 +161,8 @@ export type EventListener = (event: AdminEvent) => void;
 
 export interface AdminBackend {
   tree(): Promise<TreeNode>;
+  /** Every cluster node's tree (a single node: its own); optional for backends that are never clustered. */
+  clusterTree?(): Promise<ClusterTreeEntry[]>;
   actorGet(path: string): Promise<ActorDetail>;
   /** Graceful stop and start of one actor; resolves with its node after the restart. */
   actorRestart(path: string): Promise<TreeNode>;
@@ -158,4 +186,13 @@ export interface AdminBackend {
   subscribe(topics: readonly string[], listener: EventListener): () => void;
   /** Graceful shutdown; resolves when it has completed. */
   shutdown(reason: string): Promise<void>;
+  /** Where the web dashboard listens (`bot4 ctl dashboard`); absent where none runs (`not_available`). */
+  dashboard?(): Promise<DashboardInfo>;
+}
+
+export interface DashboardInfo {
+  /** The ready-to-open URL, access token included. */
+  readonly url: string;
+  readonly origin: string;
+  readonly allowTrip: boolean;
 }

@@ -3,7 +3,7 @@
  * to the backend method that serves it.
  */
 import type { AdminBackend } from './backend.js';
-import type { AdminRequest, CommandName } from './protocol.js';
+import { AdminError, type AdminRequest, type CommandName } from './protocol.js';
 
 export interface Dispatched {
   readonly result: unknown;
@@ -35,6 +35,9 @@ export async function dispatch(backend: AdminBackend, request: Exclude<AdminRequ
       return { result: await backend.gpioPress() };
     case 'status':
       return { result: await backend.status() };
+    case 'dashboard':
+      if (!backend.dashboard) throw new AdminError('not_available', 'no dashboard runs in this process (dashboard: false in the config)');
+      return { result: await backend.dashboard() };
     case 'shutdown': {
       const { reason } = request.args;
       return {

@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import type {
   ActorDetail,
+  DashboardInfo,
   StatusReport,
   TradingStateReport,
   TreeNode,
@@ -77,6 +78,7 @@ export const COMMAND_ARGS = {
   status: z.strictObject({}),
   'events.subscribe': z.strictObject({ topics: z.array(topicPattern).min(1).max(64) }),
   shutdown: z.strictObject({ reason }),
+  dashboard: z.strictObject({}),
 } as const;
 
 export type CommandName = keyof typeof COMMAND_ARGS;
@@ -96,6 +98,7 @@ export interface CommandResults {
   status: StatusReport;
   'events.subscribe': { readonly topics: readonly string[] };
   shutdown: { readonly accepted: true };
+  dashboard: DashboardInfo;
 }
 
 /** A validated request; `C` narrows `args`. */

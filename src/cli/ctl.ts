@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AdminClient, AdminReplyError, AdminUnavailableError } from '../admin/client.js';
-import type { TradingStateReport, TreeNode } from '../admin/backend.js';
+import type { DashboardInfo, TradingStateReport, TreeNode } from '../admin/backend.js';
 import { TRADING_MODES, type CommandArgs, type CommandName, type DroppedNotice, type EventLine, type Reply, type TradingMode } from '../admin/protocol.js';
 import { packageRoot } from '../runtime/package-root.js';
 import { FAULT_USAGE, faultArgs, formatFaultResult } from './ctl-fault.js';
@@ -126,6 +126,9 @@ function plan(sub: string, rest: readonly string[], colour: boolean): Planned {
     case 'gpio':
       if (rest.length !== 1 || rest[0] !== 'press') throw new UsageError('the gpio subcommand is: bot4 ctl gpio press', 'ctl');
       return { cmd: 'gpio.press', args: {}, print: printTradingState };
+    case 'dashboard':
+      none();
+      return { cmd: 'dashboard', args: {}, print: (r) => `${(r as DashboardInfo).url}\n` };
     case 'shutdown':
       return { cmd: 'shutdown', args: { reason: reason() }, print: () => 'shutdown accepted; the runtime is stopping\n' };
     default:

@@ -74,6 +74,7 @@ Subcommands:
                             drop [market|user|all] terminate WebSocket connections
                             clear                  remove every fault
   shutdown "<reason>"     ask the process to shut down gracefully
+  dashboard               the web dashboard's URL, access token included (docs/dashboard.md)
 
 Options:
   --socket PATH   admin socket (default: $BOT4_ADMIN__SOCKET_PATH, else run/bot4.sock in the checkout)

@@ -5,10 +5,13 @@
  * answer with what exists so far. `shutdown` goes through the process's own shutdown
  * sequence (the same one a signal starts), which ends with the process exiting.
  */
-import type { AdminBackend, ActorDetail, EventListener, StatusReport, TradingStateReport, TreeNode } from '../admin/backend.js';
-import type { TradingMode } from '../admin/protocol.js';
+import type { AdminBackend, ActorDetail, DashboardInfo, EventListener, StatusReport, TradingStateReport, TreeNode } from '../admin/backend.js';
+import { AdminError, type TradingMode } from '../admin/protocol.js';
 
 export class ProcessBackend implements AdminBackend {
+  /** Set once the dashboard listens (start.ts); undefined with `dashboard: false`. */
+  dashboardInfo: DashboardInfo | undefined;
+
   constructor(
     private readonly runtime: AdminBackend,
     private readonly requestShutdown: (reason: string) => Promise<void>,
@@ -49,5 +52,9 @@ export class ProcessBackend implements AdminBackend {
   }
   shutdown(reason: string): Promise<void> {
     return this.requestShutdown(reason);
+  }
+  async dashboard(): Promise<DashboardInfo> {
+    if (!this.dashboardInfo) throw new AdminError('not_available', 'no dashboard runs in this process (dashboard: false in the config)');
+    return this.dashboardInfo;
   }
 }

@@ -403,7 +403,8 @@ export async function runSoak(argv: readonly string[]): Promise<number> {
       postgres = await SoakPostgres.start(bindir);
       say(`database: PostgreSQL in ${postgres.dir}`);
     }
-    bot = new BotProcess(configFile, childEnv(postgres ? { DATABASE_URL: postgres.connectionString } : {}));
+    // the soak's bot shows its dashboard on a free port: 18480 may be a running bot4's (bot4 ctl dashboard prints the URL)
+    bot = new BotProcess(configFile, childEnv({ BOT4_DASHBOARD__PORT: '0', ...(postgres ? { DATABASE_URL: postgres.connectionString } : {}) }));
     await bot.start();
     say(`bot4 start running; config ${configFile}`);
 

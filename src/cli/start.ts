@@ -13,6 +13,7 @@
  * deadline (runtime.shutdown_deadline_ms) says on stderr what it was still waiting for and
  * exits 1.
  */
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Logger } from 'pino';
 import type { AdminBackend, TreeNode } from '../admin/backend.js';
@@ -20,12 +21,15 @@ import { startAdminServer, type AdminServer } from '../admin/server.js';
 import { ConfigError } from '../config/config-error.js';
 import { actorConfigIssues } from '../config/actor-configs.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { MetricsSetupError, metricsToken, type MetricsServer } from '../metrics/server.js';
 import { createLogging, type Logging } from '../logging/logger.js';
 import { START_HELP } from './help.js';
 import { packageRoot } from '../runtime/package-root.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { StopWait } from '../runtime/supervision/child-slot.js';
 import { ProcessBackend } from './process-backend.js';
+import { DashboardTokenError, loadDashboardToken, type DashboardToken } from '../dashboard/token.js';
+import type { DashboardServer } from '../dashboard/server.js';
 import { UsageError } from './usage-error.js';
 
 /** Past the runtime's own shutdown deadline, how long before the process gives up on it. */
@@ -44,20 +48,32 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
   }
 
   let loaded: LoadedConfig;
+  let metricsBearer: string | undefined;
   try {
     loaded = loadConfig({ configFile: options.config });
+    if (loaded.config.metrics !== false) metricsBearer = metricsToken(loaded.config.metrics, process.env);
     // what an actor would refuse at its start is refused now, before any actor runs
     const actorIssues = await actorConfigIssues(loaded.config, packageRoot());
     if (actorIssues.length > 0) throw new ConfigError(actorIssues);
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof MetricsSetupError) {
       err.write(`bot4 start: ${e.message}\n`);
       return 2;
     }
     throw e;
   }
   const { config } = loaded;
-  const logging = await createLogging({ ...config.logging, secrets: loaded.secrets });
+  let dashboardToken: DashboardToken | undefined;
+  try {
+    if (config.dashboard !== false) dashboardToken = loadDashboardToken(resolve(packageRoot(), config.dashboard.token_path), config.dashboard.host);
+  } catch (e) {
+    if (e instanceof DashboardTokenError) {
+      err.write(`bot4 start: dashboard: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const logging = await createLogging({ ...config.logging, secrets: [...loaded.secrets, ...(metricsBearer ? [metricsBearer] : []), ...(dashboardToken ? [dashboardToken.value] : [])] });
   const log = logging.logger;
   log.info({ files: loaded.files, config }, 'configuration loaded');
 
@@ -68,6 +84,8 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
   const { createRuntime } = await import('../runtime/runtime.js');
   const runtime: Runtime = createRuntime(config, { logger: log, logging });
   let admin: AdminServer | undefined;
+  let metrics: MetricsServer | undefined;
+  let dashboard: DashboardServer | undefined;
   let shuttingDown: Promise<void> | undefined;
 
   const shutdown = (reason: string, exitCode = 0): Promise<void> => {
@@ -77,6 +95,9 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
       try {
         // During start-up the runtime closes the gate at once and stops the tree once it has started.
         await runtime.shutdown(reason);
+        await metrics?.close();
+        // open pages are told the runtime stopped (they show the feed as lost), then the socket closes
+        await dashboard?.close(reason);
         await admin?.close();
         const report = runtime.lastStopReport;
         if (report && !report.complete) {
@@ -129,6 +150,45 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
     return 1;
   }
 
+  if (config.metrics !== false) {
+    try {
+      const { startMetrics } = await import('../metrics/metrics.js');
+      metrics = await startMetrics(runtime, config.metrics, metricsBearer, log);
+      log.info({ url: metrics.url }, 'metrics endpoint open');
+    } catch (e) {
+      log.error({ err: e }, 'metrics endpoint unavailable');
+      err.write(`bot4 start: ${(e as Error).message}\n`);
+      await admin.close();
+      await logging.close();
+      return 1;
+    }
+  }
+
+  if (config.dashboard !== false && dashboardToken) {
+    try {
+      // Before boot, like the admin socket: the page shows the start-up and a trip from it is taken from the first moment.
+      const { startDashboard } = await import('../dashboard/server.js');
+      dashboard = await startDashboard({
+        host: config.dashboard.host,
+        port: config.dashboard.port,
+        token: dashboardToken.value,
+        allowTrip: config.dashboard.allow_trip,
+        refreshMs: config.dashboard.refresh_ms,
+        source: backend,
+        databaseUrl: () => runtime.databaseUrl,
+        logger: log,
+      });
+      backend.dashboardInfo = { url: dashboard.url, origin: dashboard.origin, allowTrip: config.dashboard.allow_trip };
+    } catch (e) {
+      log.error({ err: e }, 'dashboard unavailable');
+      err.write(`bot4 start: ${(e as Error).message}\n`);
+      await metrics?.close();
+      await admin.close();
+      await logging.close();
+      return 1;
+    }
+  }
+
   installSignalHandlers(shutdown, logging, err);
   installFatalHandlers(shutdown, log, err);
 
@@ -139,12 +199,14 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
     if (shuttingDown) return exited;
     log.fatal({ err: e }, 'runtime failed to start');
     err.write(`bot4 start: the runtime failed to start: ${(e as Error).message}\n`);
+    await metrics?.close();
+    await dashboard?.close('the runtime failed to start');
     await admin.close();
     await logging.close();
     return 1;
   }
 
-  if (!shuttingDown) out.write(banner(loaded, await backend.tree(), config.admin.socket_path, logging.file));
+  if (!shuttingDown) out.write(banner(loaded, await backend.tree(), config.admin.socket_path, logging.file, metrics?.url, dashboard?.url));
   return exited;
 }
 
@@ -208,7 +270,7 @@ async function stillRunning(runtime: AdminBackend): Promise<string[]> {
   return paths;
 }
 
-function banner(loaded: LoadedConfig, tree: TreeNode, socketPath: string, logFile: string): string {
+function banner(loaded: LoadedConfig, tree: TreeNode, socketPath: string, logFile: string, metricsUrl: string | undefined, dashboardUrl: string | undefined): string {
   const actors: TreeNode[] = [];
   const walk = (node: TreeNode): void => {
     if (node.kind === 'actor') actors.push(node);
@@ -222,6 +284,8 @@ function banner(loaded: LoadedConfig, tree: TreeNode, socketPath: string, logFil
     `  actors:       ${running} of ${actors.length} running: ${actors.map((a) => a.path).join(', ')}`,
     `  admin socket: ${socketPath}   (bot4 ctl tree)`,
     `  log file:     ${logFile}`,
+    `  metrics:      ${metricsUrl ?? 'off (metrics: false)'}`,
+    `  dashboard:    ${dashboardUrl ?? 'off (dashboard: false)'}`,
     `  stop:         Ctrl-C, kill -TERM ${process.pid}, or bot4 ctl shutdown "<reason>"`,
     '',
   ].join('\n');

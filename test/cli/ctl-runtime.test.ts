@@ -114,6 +114,9 @@ describe('bot4 ctl against a running bot4 start', () => {
         },
         standbys: expect.any(Array),
         unavailable: ['venues: no exchange actor in this tree', 'positions and PnL: no risk actor in this tree', 'open orders: no order-manager actor in this tree'],
+        risk: null,
+        recentFills: null,
+        killSwitchHistory: expect.any(Array),
       },
     });
     const standbys = (reply as { result: { standbys: Array<{ kind: string; state: string }> } }).result.standbys;

@@ -11,11 +11,14 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** The environment without BOT4_* and DATABASE_URL, so the developer's own settings do not leak in. */
+/**
+ * The environment without BOT4_* and DATABASE_URL, so the developer's own settings do not leak in;
+ * the metrics endpoint and a started bot4's dashboard on any free port, so bot4 processes of tests running in parallel do not collide.
+ */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BOT4_') && k !== 'DATABASE_URL') env[k] = v;
-  return { ...env, NO_COLOR: '1', ...extra };
+  return { ...env, NO_COLOR: '1', BOT4_METRICS__PORT: '0', BOT4_DASHBOARD__PORT: '0', ...extra };
 }
 
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = cleanEnv()): ChildProcess {

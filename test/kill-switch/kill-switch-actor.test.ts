@@ -158,13 +158,13 @@ describe('kill-switch actor', () => {
     const listener = await start({ path: 'root/listener', name: 'listener', kind: 'frame-recorder', moduleUrl: fixture('frame-recorder'), config: {} }, s.wiring.get('listener')!);
     await waitFor(async () => (await delivery()).pending === 0);
     expect(await delivery()).toMatchObject({ delivered: 2, lastError: null });
-    // delivered = written into the listener's ring; the listener handles them on its own thread a moment later
-    const current = async () =>
+    // Written to the ring is not yet handled by the listener: wait for it to have read both changes.
+    const changes = async () =>
       ((await listener.invoke('received', {})) as { message: { state: number; seq: number } }[])
         .filter((r) => r.message.seq > 0 || r.message.state === TradingState.ACTIVE)
         .map((r) => r.message);
-    await waitFor(async () => (await current()).length >= 2);
-    expect(await current()).toMatchObject([
+    await waitFor(async () => (await changes()).length >= 2);
+    expect(await changes()).toMatchObject([
       { state: TradingState.ACTIVE, seq: 0 },
       { state: TradingState.HALTED, seq: 1 },
     ]);

@@ -6,6 +6,9 @@
  *    / (first send -> the recorder reports every one written), into PGlite (the embedded default, on
  *    disk in a temp folder) and into PostgreSQL (DATABASE_URL when set, else a throwaway PostgreSQL 15
  *    cluster from test/helpers/postgres.ts, else a not-landed figure naming why).
+ * 1b. The insert statement alone, three ways on each database in the same run (bench/recorder-insert.ts):
+ *    the writer's json_populate_recordset, the multi-row VALUES it replaced, and COPY FROM STDIN into a
+ *    staging table (PostgreSQL only), with the server's CPU per row where /proc shows it.
  * 2. The order path while the recorder is saturated: an OrderCommand -> ExecutionReport ping-pong
  *    between two other actors (spin-then-park, as the order manager and an exchange actor run), half
  *    the round trip per sample, measured with the recorder idle and again while a flood of trades keeps
@@ -16,6 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { DEFAULT_BATCH_SIZE } from '../src/persistence/batch-writer.js';
 import { startEmbeddedDatabase } from '../src/persistence/embedded.js';
 import { migrate } from '../src/persistence/migrate.js';
 import { startActor, type ActorHandle } from '../src/runtime/actor-handle.js';
@@ -23,6 +27,7 @@ import { createTradingGate } from '../src/runtime/trading-gate.js';
 import { buildWiring } from '../src/runtime/wiring.js';
 import { findPostgres, startTestPostgres } from '../test/helpers/postgres.js';
 import { latencyFigures, measured, type BenchFigure } from './bench-figures.js';
+import { measureInsertMethods, type InsertMethodResult } from './recorder-insert.js';
 import { round, summarizeLatency, type Figure, type LatencySummary } from './latency-stats.js';
 
 export type Throughput =
@@ -33,6 +38,7 @@ export interface RecorderBenchResult {
   suite: 'recorder';
   quick: boolean;
   throughput: Throughput[];
+  insertMethods: { backend: string; results: InsertMethodResult[] }[];
   orderPath: {
     rounds: number;
     recorderIdle: LatencySummary;
@@ -64,6 +70,8 @@ export async function runRecorderBench(opts: RecorderBenchOptions): Promise<Reco
   const rounds = opts.rounds ?? (opts.quick ? 2_000 : 20_000);
   const work = mkdtempSync(join(tmpdir(), 'bot4-bench-recorder-'));
   const throughput: Throughput[] = [];
+  const insertMethods: RecorderBenchResult['insertMethods'] = [];
+  const insertRows = opts.events ?? (opts.quick ? 20_000 : 100_000);
   try {
     step('recorder: starting PGlite');
     const pglite = await pgliteDatabase(work);
@@ -71,6 +79,8 @@ export async function runRecorderBench(opts: RecorderBenchOptions): Promise<Reco
     try {
       step(`recorder: ${events} trades into PGlite`);
       throughput.push(await measureThroughput(pglite, events, join(work, 'pglite-spool.jsonl')));
+      step(`recorder: insert statements, ${insertRows} rows into PGlite`);
+      insertMethods.push({ backend: pglite.name, results: await measureInsertMethods(pglite.connectionString, { rows: insertRows, batchSize: DEFAULT_BATCH_SIZE, embedded: true }) });
       step(`recorder: order path, ${rounds} round trips idle and saturated`);
       orderPath = await measureOrderPath(pglite, rounds, join(work, 'order-path-spool.jsonl'));
     } finally {
@@ -83,11 +93,13 @@ export async function runRecorderBench(opts: RecorderBenchOptions): Promise<Reco
       try {
         step(`recorder: ${events} trades into ${postgres.name}`);
         throughput.push(await measureThroughput(postgres, events, join(work, 'pg-spool.jsonl')));
+        step(`recorder: insert statements, ${insertRows} rows into ${postgres.name}`);
+        insertMethods.push({ backend: postgres.name, results: await measureInsertMethods(postgres.connectionString, { rows: insertRows, batchSize: DEFAULT_BATCH_SIZE, embedded: false }) });
       } finally {
         await postgres.close();
       }
     }
-    return { suite: 'recorder', quick: opts.quick, throughput, orderPath };
+    return { suite: 'recorder', quick: opts.quick, throughput, insertMethods, orderPath };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -195,7 +207,7 @@ async function measureThroughput(db: Database, events: number, spoolPath: string
       await new Promise((r) => setTimeout(r, 20));
     }
     const seconds = (performance.now() - started) / 1000;
-    return { backend: db.name, status: 'measured', events, seconds: round(seconds, 3), eventsPerSecond: { value: Math.round(events / seconds), unit: 'events/s', samples: 1 }, batchSize: 500 };
+    return { backend: db.name, status: 'measured', events, seconds: round(seconds, 3), eventsPerSecond: { value: Math.round(events / seconds), unit: 'events/s', samples: 1 }, batchSize: DEFAULT_BATCH_SIZE };
   } finally {
     await rig.stop();
   }
@@ -242,8 +254,23 @@ export function recorderFigures(result: RecorderBenchResult): BenchFigure[] {
       : { status: 'not-landed', subject: 'trades -> postgresql', metric: 'throughput', reason: t.reason },
   );
   const path = result.orderPath;
+  const inserts = result.insertMethods.flatMap(({ backend, results }) => {
+    const writer = results.find((r) => r.status === 'measured' && r.method.startsWith('json'));
+    return results.flatMap((r): BenchFigure[] => {
+      const subject = `insert ${r.method} -> ${backend}`;
+      if (r.status === 'not-landed') return [{ status: 'not-landed', subject, metric: 'throughput', reason: r.reason }];
+      const how = `${r.rows} trades in transactions of ${r.batchSize}, one client, nothing else running in it`;
+      const ratio = writer?.status === 'measured' ? `; x${round(r.rowsPerSecond / writer.rowsPerSecond)} the writer's statement in the same run` : '';
+      return [
+        measured(subject, 'throughput', { value: r.rowsPerSecond, unit: 'rows/s', samples: 1 }, how + ratio),
+        ...(r.serverCpuUsPerRow === null ? [] : [measured(subject, 'server CPU', { value: r.serverCpuUsPerRow, unit: 'µs/row', samples: 1 }, 'the backend process\'s CPU time (/proc) / rows')]),
+        measured(subject, 'client CPU', { value: r.clientCpuUsPerRow, unit: 'µs/row', samples: 1 }, 'this process\'s CPU time / rows (for PGlite it includes the embedded server)'),
+      ];
+    });
+  });
   return [
     ...throughput,
+    ...inserts,
     ...latencyFigures('order path, recorder idle', path.recorderIdle),
     ...latencyFigures('order path, recorder saturated', path.recorderSaturated),
     measured('order path, recorder saturated', 'trades flooded meanwhile', { value: path.floodedDuringMeasurement, unit: 'trades', samples: 1 }, 'trades the flooder pushed into the recorder while the saturated samples were taken'),

@@ -1,6 +1,7 @@
 /** Messages and worker parameters shared by bench/ring.ts and its worker (bench/ring-bench-worker.ts). */
 import type { MessagePort } from 'node:worker_threads';
 import type { WaitStrategy } from '../src/runtime/mailbox.js';
+import type { CommitMode } from '../src/runtime/ring.js';
 
 export const BenchFrame = { DATA: 1, STOP: 2 } as const;
 
@@ -12,8 +13,10 @@ export type BenchWorkerData =
       outbound: SharedArrayBuffer;
       peerDoorbell: SharedArrayBuffer;
       strategy: WaitStrategy;
+      /** Polls before parking (spin-then-park); the Mailbox default when absent. */
+      spinIterations?: number;
     }
-  | { role: 'ring-sink'; inbound: SharedArrayBuffer; ownDoorbell: SharedArrayBuffer; strategy: WaitStrategy; count: number }
+  | { role: 'ring-sink'; inbound: SharedArrayBuffer; ownDoorbell: SharedArrayBuffer; strategy: WaitStrategy; count: number; commit?: CommitMode }
   | { role: 'minimal-sink'; inbound: SharedArrayBuffer; count: number; commitEvery: number }
   | { role: 'port-echo'; port: MessagePort }
   | { role: 'port-sink'; port: MessagePort; count: number };

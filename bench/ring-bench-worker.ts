@@ -58,7 +58,7 @@ class Sink implements FrameHandler {
 }
 
 function ringEcho(data: Extract<BenchWorkerData, { role: 'ring-echo' }>): void {
-  const mailbox = new Mailbox([new RingReader(data.inbound)], data.ownDoorbell, data.strategy);
+  const mailbox = new Mailbox([new RingReader(data.inbound)], data.ownDoorbell, data.strategy, data.spinIterations === undefined ? {} : { spinIterations: data.spinIterations });
   const echo = new Echo(data.inbound, new RingWriter(data.outbound, { policy: 'block', blockTimeoutMs: 10_000, doorbell: new Doorbell(data.peerDoorbell) }));
   const handlers = [echo];
   while (!echo.stopped) {
@@ -68,7 +68,7 @@ function ringEcho(data: Extract<BenchWorkerData, { role: 'ring-echo' }>): void {
 }
 
 function ringSink(data: Extract<BenchWorkerData, { role: 'ring-sink' }>): void {
-  const mailbox = new Mailbox([new RingReader(data.inbound)], data.ownDoorbell, data.strategy);
+  const mailbox = new Mailbox([new RingReader(data.inbound, data.commit === undefined ? {} : { commit: data.commit })], data.ownDoorbell, data.strategy);
   const sink = new Sink();
   const handlers = [sink];
   parentPort!.postMessage('ready');

@@ -74,12 +74,19 @@ export interface RingBenchResult {
   cases: RingBenchCase[];
   comparisons: RingBenchComparison[];
   throughputOnly: RingThroughputCase[];
+  /** Latency of spin-then-park with a longer spin phase than the default (LONG_SPIN_ITERATIONS polls). */
+  latencyOnly: { subject: string; messageBytes: number; latency: LatencySummary }[];
 }
 
 const STRATEGIES: readonly WaitStrategy[] = ['busy-spin', 'spin-then-park', 'park'];
 const MESSAGE_SIZES = [64, 1024] as const;
 const RING_CAPACITY_BYTES = 256 * 1024;
 const WAIT_SLICE_MS = 1000;
+/**
+ * A spin phase long enough to outlast this machine's park/wake round (about 30 µs measured here):
+ * with it the ping-pong peers stop parking each other; the default (100 polls) keeps parking.
+ */
+export const LONG_SPIN_ITERATIONS = 2000;
 /** Frames a batched producer stages before each flush. */
 export const BURST_FRAMES = 64;
 const workerUrl = new URL('./ring-bench-worker.js', import.meta.url);
@@ -102,16 +109,17 @@ class EchoReceiver implements FrameHandler {
   }
 }
 
-async function ringLatency(strategy: WaitStrategy, messageBytes: number, samples: number, warmup: number): Promise<LatencySummary> {
+async function ringLatency(strategy: WaitStrategy, messageBytes: number, samples: number, warmup: number, spinIterations?: number): Promise<LatencySummary> {
   const toEcho = createRing({ capacityBytes: RING_CAPACITY_BYTES });
   const fromEcho = createRing({ capacityBytes: RING_CAPACITY_BYTES });
   const ownDoorbell = createDoorbell();
   const echoDoorbell = createDoorbell();
-  const worker = startWorker({ role: 'ring-echo', inbound: toEcho, ownDoorbell: echoDoorbell, outbound: fromEcho, peerDoorbell: ownDoorbell, strategy });
+  const spin = spinIterations === undefined ? {} : { spinIterations };
+  const worker = startWorker({ role: 'ring-echo', inbound: toEcho, ownDoorbell: echoDoorbell, outbound: fromEcho, peerDoorbell: ownDoorbell, strategy, ...spin });
   try {
     await once(worker, 'online');
     const writer = new RingWriter(toEcho, { policy: 'block', blockTimeoutMs: 10_000, doorbell: new Doorbell(echoDoorbell) });
-    const mailbox = new Mailbox([new RingReader(fromEcho)], ownDoorbell, strategy);
+    const mailbox = new Mailbox([new RingReader(fromEcho)], ownDoorbell, strategy, spin);
     const receiver = new EchoReceiver();
     const handlers = [receiver];
     const payload = new Uint8Array(messageBytes).fill(0x5a);
@@ -157,11 +165,14 @@ async function ringThroughput(strategy: WaitStrategy, messageBytes: number, coun
   }
 }
 
-/** As ringThroughput, but the producer stages BURST_FRAMES frames per flush (one Atomics.store per burst). */
+/**
+ * As ringThroughput, but the producer stages BURST_FRAMES frames per flush (one Atomics.store per
+ * burst) and the sink's reader commits per batch (RingReader commit 'batch').
+ */
 async function ringBurstThroughput(strategy: WaitStrategy, messageBytes: number, count: number): Promise<Figure> {
   const ring = createRing({ capacityBytes: RING_CAPACITY_BYTES });
   const doorbell = createDoorbell();
-  const worker = startWorker({ role: 'ring-sink', inbound: ring, ownDoorbell: doorbell, strategy, count });
+  const worker = startWorker({ role: 'ring-sink', inbound: ring, ownDoorbell: doorbell, strategy, count, commit: 'batch' });
   try {
     await once(worker, 'message'); // ready
     const done = once(worker, 'message');
@@ -252,6 +263,7 @@ export async function runRingBench(opts: RingBenchOptions): Promise<RingBenchRes
   const startedAt = new Date(started).toISOString();
   const cases: RingBenchCase[] = [];
   const throughputOnly: RingThroughputCase[] = [];
+  const latencyOnly: RingBenchResult['latencyOnly'] = [];
   const count = settings.ringThroughputMessages;
   for (const messageBytes of MESSAGE_SIZES) {
     for (const strategy of STRATEGIES) {
@@ -263,10 +275,15 @@ export async function runRingBench(opts: RingBenchOptions): Promise<RingBenchRes
     const throughput = await postMessageThroughput(messageBytes, settings.postMessageThroughputMessages);
     cases.push({ transport: 'postMessage', strategy: null, messageBytes, latency, throughput });
     const rows: [string, Figure, string][] = [
-      [`ring spin-then-park ${messageBytes} B, bursts of ${BURST_FRAMES}`, await ringBurstThroughput('spin-then-park', messageBytes, count), BURST_METHOD],
+      [`ring spin-then-park ${messageBytes} B, bursts of ${BURST_FRAMES}, batch commit`, await ringBurstThroughput('spin-then-park', messageBytes, count), BURST_METHOD],
       [`minimal SAB ring ${messageBytes} B, store per frame`, await minimalRingThroughput(messageBytes, count, 1), MINIMAL_METHOD],
       [`minimal SAB ring ${messageBytes} B, store per ${BURST_FRAMES}`, await minimalRingThroughput(messageBytes, count, BURST_FRAMES), MINIMAL_METHOD],
     ];
+    latencyOnly.push({
+      subject: `ring spin-then-park ${messageBytes} B, ${LONG_SPIN_ITERATIONS} polls before parking`,
+      messageBytes,
+      latency: await ringLatency('spin-then-park', messageBytes, settings.latencySamples, settings.latencyWarmup, LONG_SPIN_ITERATIONS),
+    });
     for (const [subject, figure, method] of rows) {
       throughputOnly.push({ subject, messageBytes, throughput: figure, method, ratioToPostMessage: round(figure.value / throughput.value) });
     }
@@ -290,10 +307,11 @@ export async function runRingBench(opts: RingBenchOptions): Promise<RingBenchRes
     cases,
     comparisons: compare(cases),
     throughputOnly,
+    latencyOnly,
   };
 }
 
-const BURST_METHOD = `as the ring rows, but the producer stages ${BURST_FRAMES} frames (RingWriter.stage) and publishes them with one flush()`;
+const BURST_METHOD = `as the ring rows, but the producer stages ${BURST_FRAMES} frames (RingWriter.stage) and publishes them with one flush(), and the sink's reader commits per batch`;
 const MINIMAL_METHOD =
   'the limit: a minimal SAB ring (bench/minimal-ring.ts: fixed frames, no checks, no doorbell, no handler call), ' +
   'one Atomics.store per frame or per burst on each side, sink spinning';
@@ -342,6 +360,8 @@ export function formatRingBenchTable(result: RingBenchResult): string {
     ),
     ...(result.throughputOnly.length > 0 ? ['', 'throughput only (same run):'] : []),
     ...result.throughputOnly.map((c) => `  ${c.subject.padEnd(44)} ${c.throughput.value.toLocaleString('en-US').padStart(12)} msgs/s  x${c.ratioToPostMessage} postMessage`),
+    ...(result.latencyOnly.length > 0 ? ['', 'latency only (same run):'] : []),
+    ...result.latencyOnly.map((c) => `  ${c.subject.padEnd(52)} p50 ${c.latency.p50.value} µs  p99 ${c.latency.p99.value} µs  p99.9 ${c.latency.p999.value} µs`),
   ];
   return out.join('\n');
 }

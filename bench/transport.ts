@@ -39,6 +39,7 @@ export interface TransportBenchResult {
   cases: TransportCase[];
   /** The ring with a batching producer and the minimal-ring limit (bench/ring.ts), throughput only. */
   ringThroughputOnly: RingBenchResult['throughputOnly'];
+  ringLatencyOnly: RingBenchResult['latencyOnly'];
 }
 
 export const MESSAGE_SIZES = [64, 1024] as const;
@@ -95,7 +96,7 @@ export async function runTransportBench(opts: { size: BenchSize; onStep?: (step:
       throughputMethod: PISCINA_THROUGHPUT_METHOD,
     });
   }
-  return { suite: 'transport', size: opts.size, settings: { ring: ring.settings, alternatives: alt }, cases: sortCases(cases), ringThroughputOnly: ring.throughputOnly };
+  return { suite: 'transport', size: opts.size, settings: { ring: ring.settings, alternatives: alt }, cases: sortCases(cases), ringThroughputOnly: ring.throughputOnly, ringLatencyOnly: ring.latencyOnly };
 }
 
 const TRANSPORT_ORDER: readonly TransportName[] = ['ring', 'ringbuf.js', 'postMessage', 'comlink', 'piscina'];
@@ -118,7 +119,7 @@ export function ratioTo(value: number, base: number | undefined): number | undef
   return base === undefined || base === 0 ? undefined : Number((value / base).toPrecision(3));
 }
 
-export function transportFigures(result: Pick<TransportBenchResult, 'cases'> & Partial<Pick<TransportBenchResult, 'ringThroughputOnly'>>): MeasuredFigure[] {
+export function transportFigures(result: Pick<TransportBenchResult, 'cases'> & Partial<Pick<TransportBenchResult, 'ringThroughputOnly' | 'ringLatencyOnly'>>): MeasuredFigure[] {
   const figures: MeasuredFigure[] = [];
   for (const c of result.cases) {
     const base = result.cases.find((p) => p.transport === 'postMessage' && p.messageBytes === c.messageBytes);
@@ -131,6 +132,9 @@ export function transportFigures(result: Pick<TransportBenchResult, 'cases'> & P
     const throughput = measured(subject, 'throughput', c.throughput, c.throughputMethod);
     const ratio = ratioTo(c.throughput.value, base?.throughput.value);
     figures.push(ratio === undefined ? throughput : { ...throughput, ratioToPostMessage: ratio });
+  }
+  for (const c of result.ringLatencyOnly ?? []) {
+    latencyFigures(c.subject, c.latency).forEach((figure, i) => figures.push({ ...figure, metric: `one-way ${LATENCY_METRICS[i]}` }));
   }
   for (const c of result.ringThroughputOnly ?? []) {
     figures.push({ ...measured(c.subject, 'throughput', c.throughput, c.method), ratioToPostMessage: c.ratioToPostMessage });

@@ -2,6 +2,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ActorConfigError } from '../../src/domain/instrument-config.js';
+import { DEFAULT_BATCH_SIZE } from '../../src/persistence/batch-writer.js';
 import { packageRoot } from '../../src/runtime/package-root.js';
 
 const idKey = z.string().regex(/^[0-9]{1,10}$/, 'an id (digits)');
@@ -23,7 +24,7 @@ export const recorderConfigSchema = z.strictObject({
   /** Append-only spool used while the database is away; relative paths resolve against the checkout root. */
   spool_path: z.string().min(1).default('data/recorder-spool.jsonl'),
   /** Records per INSERT transaction. */
-  batch_size: z.number().int().min(1).max(10_000).default(500),
+  batch_size: z.number().int().min(1).max(10_000).default(DEFAULT_BATCH_SIZE),
   /** How often queued records are written. */
   flush_interval_ms: z.number().int().min(10).max(60_000).default(200),
   /** Retry delay while the database is away: min * 2^n up to max, plus up to 20 % seeded jitter. */

@@ -9,6 +9,13 @@ import { describeKey, insertStatements, type InsertStatement } from './record-ro
 import { parsePersistRecord, type PersistRecord } from './records.js';
 import { Spool } from './spool.js';
 
+/**
+ * Records per transaction unless configured: a batch is one JSON parameter per table, so its size is
+ * bounded by memory, not by the 65535 bind parameters of a VALUES list; 5000 rows amortise the
+ * transaction's round trips (about 1.5x the events/s of 500 into PostgreSQL, docs/benchmarks.md).
+ */
+export const DEFAULT_BATCH_SIZE = 5000;
+
 export interface BatchWriterOptions {
   /** A pool to write through, or a connection string for a pool the writer owns (e.g. in a worker). */
   pool?: pg.Pool;
@@ -17,7 +24,7 @@ export interface BatchWriterOptions {
   spoolPath: string;
   /** Records that the database refuses for their content, with the reason; default `<spoolPath>.rejected`. */
   rejectedPath?: string;
-  /** Records per INSERT transaction; default 500. */
+  /** Records per INSERT transaction; default DEFAULT_BATCH_SIZE. */
   batchSize?: number;
   /** Background flush period; default 200 ms. 0 = only explicit flush(). */
   flushIntervalMs?: number;
@@ -65,8 +72,9 @@ export interface BatchWriterStats {
 }
 
 /**
- * The recorder's path to the database, off the hot path: `enqueue` only validates and queues; a
- * serialised flush writes multi-row INSERT ... ON CONFLICT DO NOTHING batches in transactions. When the
+ * The recorder's path to the database, off the hot path: `enqueue` only validates and queues (and
+ * starts a flush once a full batch is queued); a serialised flush, on that or on the timer, writes
+ * batches in transactions, one INSERT ... ON CONFLICT per table (src/persistence/record-rows.ts). When the
  * database fails, the batch goes to the spool (fsync'd) and so does everything after it, in order, until
  * a retry (with backoff) has replayed the whole spool. Every table has a unique key, so a batch written
  * twice (failure after commit, crash before the spool was cleared) still lands once.
@@ -85,6 +93,8 @@ export class BatchWriter {
   };
   private queue: PersistRecord[] = [];
   private flushing: Promise<void> = Promise.resolve();
+  /** A flush started by enqueue for a full batch that has not finished yet (at most one at a time). */
+  private drainRunning = false;
   private retryAttempt = 0;
   private retryAtMs = 0;
   private closed = false;
@@ -101,7 +111,7 @@ export class BatchWriter {
     this.pool.on('error', this.onPoolError);
     this.spool = new Spool(options.spoolPath);
     this.rejectedPath = options.rejectedPath ?? `${options.spoolPath}.rejected`;
-    this.batchSize = positiveInteger(options.batchSize ?? 500, 'batchSize');
+    this.batchSize = positiveInteger(options.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize');
     this.backoff = { minMs: 100, maxMs: 5_000, randomFactor: 0.2, ...options.backoff };
     this.random = seededRandom(options.seed ?? 1);
     this.onSkippedBooked = options.onSkippedBooked;
@@ -118,6 +128,14 @@ export class BatchWriter {
     if (this.closed) throw new Error('BatchWriter: enqueue after close');
     this.queue.push(parsePersistRecord(input, 'BatchWriter.enqueue'));
     this.counters.enqueued += 1;
+    // A saturated recorder writes full batches back to back instead of one burst per timer tick;
+    // the flush keeps taking what arrives while it runs, so one in flight is enough.
+    if (this.queue.length >= this.batchSize && !this.drainRunning) {
+      this.drainRunning = true;
+      void this.flush()
+        .catch((error: unknown) => (this.counters.lastError = describeError(error)))
+        .finally(() => (this.drainRunning = false));
+    }
   }
 
   /**

@@ -36,15 +36,23 @@ export async function withTransaction<T>(db: Queryable, work: (client: pg.Client
   }
 }
 
+/** The last second usToTimestamp formatted: a recorder's timestamps come in runs within one second. */
+let cachedSecond = Number.NaN;
+let cachedSecondText = '';
+
 /** Microseconds since the epoch as an exact ISO-8601 UTC text PostgreSQL reads into timestamptz. */
 export function usToTimestamp(us: number): string {
   if (!Number.isFinite(us)) throw new RangeError(`timestamp: expected finite microseconds since epoch, got ${us}`);
   const whole = Math.round(us);
-  const ms = Math.floor(whole / 1000);
-  const micro = whole - ms * 1000;
-  const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  if (iso.length !== 24) throw new RangeError(`timestamp: ${us} µs is outside years 0000-9999`);
-  return `${iso.slice(0, 23)}${String(micro).padStart(3, '0')}Z`;
+  const second = Math.floor(whole / 1_000_000);
+  const micro = whole - second * 1_000_000;
+  if (second !== cachedSecond) {
+    const iso = new Date(second * 1000).toISOString(); // YYYY-MM-DDTHH:MM:SS.000Z
+    if (iso.length !== 24) throw new RangeError(`timestamp: ${us} µs is outside years 0000-9999`);
+    cachedSecond = second;
+    cachedSecondText = iso.slice(0, 20);
+  }
+  return `${cachedSecondText}${String(micro).padStart(6, '0')}Z`;
 }
 
 /** SQL expression that renders a timestamptz column as the same text `usToTimestamp` produces. */

@@ -29,8 +29,8 @@ import {
  * with one Atomics.store of the write index (one per burst with stage() + flush()); the
  * consumer Atomics.loads the write index before reading, so it never sees a torn frame.
  * Each side keeps a cached copy of the other's index and loads the shared one only when
- * the cache says full (producer) or empty (consumer), and the consumer commits once per
- * batch, so in a busy stream the two index lines rarely travel between cores.
+ * the cache says full (producer) or empty (consumer), and a reader in commit mode 'batch'
+ * commits once per poll, so in a busy stream the two index lines rarely travel between cores.
  * reserve/stage/flush/publish/poll allocate nothing.
  */
 
@@ -45,6 +45,19 @@ export interface RingOptions {
 
 export interface FrameHandler {
   onFrame(type: number, version: number, view: DataView, offset: number, length: number): void;
+}
+
+/**
+ * When a reader commits its read index. 'frame' (default): after every handler that returned, so
+ * the only frame a consumer can see twice is the one in its handler when its thread died (the
+ * actor runtime's guarantee, docs/actor-runtime.md). 'batch': once per poll (see RingReader.poll),
+ * for consumers that tolerate every frame since the last commit again after a thread death.
+ */
+export type CommitMode = 'frame' | 'batch';
+
+export interface RingReaderOptions {
+  /** Default 'frame'. */
+  commit?: CommitMode;
 }
 
 export interface RingWriterOptions {
@@ -313,23 +326,27 @@ export class RingReader {
   private readIndex: number;
   /** Last write index loaded; reloaded only when we have caught up with it. */
   private knownWriteIndex: number;
-  /** Handled bytes after which poll commits even mid-batch, so that a producer sees space early. */
+  /** Handled bytes after which poll commits even mid-batch (0 under 'frame': after every frame). */
   private readonly commitEveryBytes: number;
 
-  constructor(sab: SharedArrayBuffer) {
+  constructor(sab: SharedArrayBuffer, options: RingReaderOptions = {}) {
     this.capacityBytes = attach(sab, 'RingReader');
+    const commit = options.commit ?? 'frame';
+    if (commit !== 'frame' && commit !== 'batch') throw new RangeError(`RingReader: commit must be 'frame' or 'batch', got ${String(commit)}`);
     this.words = new Int32Array(sab);
     this.view = new DataView(sab);
     this.mask = this.capacityBytes - 1;
-    this.commitEveryBytes = this.capacityBytes / COMMIT_FRACTION;
+    // 'frame' is a batch of one byte: every handled frame reaches the threshold
+    this.commitEveryBytes = commit === 'frame' ? 0 : this.capacityBytes / COMMIT_FRACTION;
     this.readIndex = Atomics.load(this.words, Slot.READ_INDEX);
     this.knownWriteIndex = this.readIndex;
   }
 
   /**
-   * Hands up to `maxFrames` frames to `handler` and commits them once at the end of the
-   * batch (earlier when a producer is blocked on the ring or a quarter of the ring is
-   * handled): the read index only ever moves past frames whose handler returned. If the
+   * Hands up to `maxFrames` frames to `handler`; the read index only ever moves past frames
+   * whose handler returned. Under commit 'frame' it moves after each of them; under 'batch'
+   * once at the end of the poll (earlier after every frame while a producer is blocked on the
+   * ring, and whenever a quarter of the ring has been handled since the last commit). If the
    * handler throws, the frames before it are committed and the throwing frame is not: it
    * is delivered again (to this reader's next poll or to a reader re-attached to the SAB).
    * If the thread dies inside the batch, every frame after the last commit is delivered
@@ -367,7 +384,7 @@ export class RingReader {
         }
         readIndex = (readIndex + frameBytesFor(length)) | 0;
         // The flag's line is written only when a producer blocks, so this load stays in our cache.
-        if (Atomics.load(words, Slot.PRODUCER_WAITING) !== 0 || ((readIndex - this.readIndex) | 0) >= this.commitEveryBytes) {
+        if (((readIndex - this.readIndex) | 0) >= this.commitEveryBytes || Atomics.load(words, Slot.PRODUCER_WAITING) !== 0) {
           this.commit(readIndex);
         }
       }

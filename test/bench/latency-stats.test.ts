@@ -39,6 +39,7 @@ describe('benchmark statistics', () => {
       cases,
       comparisons: compare(cases),
       throughputOnly: [],
+      latencyOnly: [],
     };
     const table = formatRingBenchTable(result);
     expect(table).toMatch(/ring\s+park\s+64 B\s+2\s+2\s+2\s+1\s+1,000\s+10/);

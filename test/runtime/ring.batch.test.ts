@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { RingReader, RingWriter, createRing, type FrameHandler } from '../../src/runtime/ring.js';
+import { RingReader, RingWriter, createRing, type CommitMode, type FrameHandler } from '../../src/runtime/ring.js';
 import { Slot } from '../../src/runtime/ring-layout.js';
 import type { CrashWorkerData } from '../fixtures/ring-crash-worker.js';
 
@@ -29,11 +29,15 @@ class SequenceCollector implements FrameHandler {
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
 
 describe('batch commit', () => {
+  it("refuses an unknown commit mode, naming it", () => {
+    expect(() => new RingReader(createRing({ capacityBytes: 256 }), { commit: 'sometimes' as CommitMode })).toThrow(/commit must be 'frame' or 'batch', got sometimes/);
+  });
+
   it('commits once per batch: the read index stands still while the handlers of a batch run', () => {
     const sab = createRing({ capacityBytes: 4096, initialIndex: 2 ** 32 - 48 });
     const words = new Int32Array(sab);
     const writer = new RingWriter(sab);
-    const reader = new RingReader(sab);
+    const reader = new RingReader(sab, { commit: 'batch' });
     publishSequence(writer, 0, 10);
     const readIndexSeen: number[] = [];
     const observer: FrameHandler = { onFrame: () => readIndexSeen.push(Atomics.load(words, Slot.READ_INDEX)) };
@@ -46,7 +50,7 @@ describe('batch commit', () => {
     const sab = createRing({ capacityBytes: 1024 });
     const words = new Int32Array(sab);
     const writer = new RingWriter(sab);
-    const reader = new RingReader(sab);
+    const reader = new RingReader(sab, { commit: 'batch' });
     publishSequence(writer, 0, 40); // 960 bytes
     const readIndexSeen: number[] = [];
     const observer: FrameHandler = { onFrame: () => readIndexSeen.push(Atomics.load(words, Slot.READ_INDEX)) };
@@ -62,7 +66,7 @@ describe('batch commit', () => {
     Atomics.store(words, Slot.PRODUCER_WAITING, 1);
     const readIndexSeen: number[] = [];
     const observer: FrameHandler = { onFrame: () => readIndexSeen.push(Atomics.load(words, Slot.READ_INDEX)) };
-    const reader = new RingReader(sab);
+    const reader = new RingReader(sab, { commit: 'batch' });
     expect(reader.poll(observer, 5)).toBe(5);
     expect(readIndexSeen).toEqual([0, 24, 48, 72, 96]);
     expect(reader.producerWakeups()).toBe(5);
@@ -72,7 +76,7 @@ describe('batch commit', () => {
     const sab = createRing({ capacityBytes: 1024 });
     const words = new Int32Array(sab);
     const writer = new RingWriter(sab);
-    const reader = new RingReader(sab);
+    const reader = new RingReader(sab, { commit: 'batch' });
     for (let seq = 0; seq < 3; seq++) {
       writer.view.setUint32(writer.reserve(PAYLOAD_BYTES), seq, true);
       writer.stage(1, 0);
@@ -96,13 +100,13 @@ describe('batch commit', () => {
     }
     expect(writer.reserve(PAYLOAD_BYTES)).toBe(-1); // 10 x 24 = 240 bytes staged, 16 free
     const collector = new SequenceCollector();
-    expect(new RingReader(sab).poll(collector, 100)).toBe(10);
+    expect(new RingReader(sab, { commit: 'batch' }).poll(collector, 100)).toBe(10);
     expect(collector.seqs).toEqual(range(0, 10));
   });
 });
 
 describe('batch commit across a consumer that dies mid-batch', () => {
-  async function crashAndRestart(dieAt: number): Promise<void> {
+  async function crashAndRestart(dieAt: number, commit: CommitMode = 'batch'): Promise<number> {
     const total = 1000;
     // 64 KiB ring, 24-byte frames: the reader commits mid-batch every 683 frames (16 KiB).
     // It starts 200 frames before both the end of the data region and 2^32: the batch
@@ -111,7 +115,7 @@ describe('batch commit across a consumer that dies mid-batch', () => {
     const writer = new RingWriter(ring);
     publishSequence(writer, 0, total);
     const log = new SharedArrayBuffer(4 * (total + 1));
-    const workerData: CrashWorkerData = { ring, log, dieAt, maxFrames: total };
+    const workerData: CrashWorkerData = { ring, log, dieAt, maxFrames: total, commit };
     const consumer = new Worker(crashWorkerUrl, { workerData });
     const [exitCode] = (await once(consumer, 'exit')) as [number];
     expect(exitCode).toBe(3);
@@ -121,24 +125,27 @@ describe('batch commit across a consumer that dies mid-batch', () => {
     expect(handledBeforeCrash).toEqual(range(0, dieAt + 1));
 
     publishSequence(writer, total, 5); // the producer keeps going while the consumer restarts
-    const restarted = new RingReader(ring);
+    const restarted = new RingReader(ring, { commit: 'batch' });
     const collector = new SequenceCollector();
     while (restarted.poll(collector, 64) > 0);
     const firstRedelivered = collector.seqs[0]!;
-    // redelivery starts at the last commit: at or before the frame the consumer died on...
+    // redelivery starts at the last commit, at or before the frame the consumer died on
     expect(firstRedelivered).toBeLessThanOrEqual(dieAt);
-    // ...and exactly where a commit of whole quarter-rings left it (nothing handled is skipped)
-    expect(firstRedelivered).toBe(Math.floor(dieAt / 683) * 683);
     // none lost, none skipped, in order: the redelivered run continues through the new frames
     expect(collector.seqs).toEqual(range(firstRedelivered, total + 5));
     expect(restarted.isEmpty()).toBe(true);
+    return firstRedelivered;
   }
 
   it('redelivers the whole batch when it died before any commit', async () => {
-    await crashAndRestart(500);
+    expect(await crashAndRestart(500)).toBe(0);
   });
 
-  it('redelivers from the last mid-batch commit when it died after one', async () => {
-    await crashAndRestart(900);
+  it('redelivers from the last mid-batch commit (a quarter ring) when it died after one', async () => {
+    expect(await crashAndRestart(900)).toBe(683);
+  });
+
+  it("under the default commit 'frame', redelivers only the frame that was in the handler", async () => {
+    expect(await crashAndRestart(900, 'frame')).toBe(900);
   });
 });

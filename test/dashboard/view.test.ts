@@ -52,9 +52,9 @@ describe('dashboard page model', () => {
   });
 
   it.each([
-    ['max_gross_exposure', '1000', '750', 0.75],
+    ['max_gross_exposure', '1000', '750.00', 0.75],
     // the largest position at its mark: |-2 × 12.5| = 25 against |0.5 × 110| = 55
-    ['max_position_notional', '100', '55', 0.55],
+    ['max_position_notional', '100', '55.00', 0.55],
     ['max_open_orders', '8', '2', 0.25],
     ['max_order_notional', '50', null, null],
     ['submit_rate', '{"burst":5,"per_second":2}', null, null],

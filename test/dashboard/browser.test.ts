@@ -125,6 +125,12 @@ describe.skipIf(!haveChromium)('dashboard in headless Chromium against bot4 star
     expect(await page.textContent('#trading-reason')).toContain('browser test trip');
     expect(await page.getAttribute('#trading', 'class')).toBe('trading halted');
     await page.locator('#killswitch-table tbody td', { hasText: /^browser test trip$/ }).waitFor({ timeout: 2000 });
+    // the event stream filters as one types: only the kill switch's events are left
+    await page.fill('#events-filter', 'killswitch');
+    const topics = await page.$$eval('#events-table tbody tr td:nth-child(2)', (cells) => cells.map((c) => c.textContent));
+    expect(topics.length).toBeGreaterThan(0);
+    expect(topics.every((t) => t?.startsWith('killswitch'))).toBe(true);
+    await page.fill('#events-filter', '');
     await page.screenshot({ path: join(OUTPUT, 'halted.png'), fullPage: true });
   });
 

@@ -14,6 +14,7 @@ export type BenchWorkerData =
       strategy: WaitStrategy;
     }
   | { role: 'ring-sink'; inbound: SharedArrayBuffer; ownDoorbell: SharedArrayBuffer; strategy: WaitStrategy; count: number }
+  | { role: 'minimal-sink'; inbound: SharedArrayBuffer; count: number; commitEvery: number }
   | { role: 'port-echo'; port: MessagePort }
   | { role: 'port-sink'; port: MessagePort; count: number };
 
@@ -21,5 +22,7 @@ export type BenchWorkerData =
 export interface SinkDone {
   finishedUs: number;
   received: number;
+  /** minimal-sink only: sum of the sequence numbers received (each of 0..count-1 once). */
+  seqSum?: number;
 }
 

@@ -4,6 +4,7 @@
  * Roles:
  *  - 'ring-echo': sends every inbound frame straight back (latency ping-pong) until a STOP frame.
  *  - 'ring-sink': consumes `count` frames, then posts the wall-clock time (µs) it finished.
+ *  - 'minimal-sink': the same over the minimal ring of bench/minimal-ring.ts (the limit).
  *  - 'port-echo': echoes every MessagePort message back until 'stop'.
  *  - 'port-sink': counts `count` MessagePort messages, then posts the time it finished.
  */
@@ -12,6 +13,7 @@ import { nowUs } from '../src/runtime/clock.js';
 import { Doorbell } from '../src/runtime/doorbell.js';
 import { Mailbox } from '../src/runtime/mailbox.js';
 import { RingReader, RingWriter, type FrameHandler } from '../src/runtime/ring.js';
+import { consumeMinimal } from './minimal-ring.js';
 import { BenchFrame, type BenchWorkerData, type SinkDone } from './ring-bench-protocol.js';
 
 const WAIT_SLICE_MS = 1000;
@@ -77,6 +79,13 @@ function ringSink(data: Extract<BenchWorkerData, { role: 'ring-sink' }>): void {
   parentPort!.postMessage(done);
 }
 
+function minimalSink(data: Extract<BenchWorkerData, { role: 'minimal-sink' }>): void {
+  parentPort!.postMessage('ready');
+  const seqSum = consumeMinimal(data.inbound, data.count, data.commitEvery);
+  const done: SinkDone = { finishedUs: nowUs(), received: data.count, seqSum };
+  parentPort!.postMessage(done);
+}
+
 function portEcho(port: MessagePort): void {
   port.on('message', (message: Uint8Array | 'stop') => {
     if (message === 'stop') {
@@ -102,5 +111,6 @@ function portSink(port: MessagePort, count: number): void {
 const data = workerData as BenchWorkerData;
 if (data.role === 'ring-echo') ringEcho(data);
 else if (data.role === 'ring-sink') ringSink(data);
+else if (data.role === 'minimal-sink') minimalSink(data);
 else if (data.role === 'port-echo') portEcho(data.port);
 else portSink(data.port, data.count);

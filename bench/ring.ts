@@ -10,6 +10,11 @@
  * trip is one one-way sample (both stamps come from the same clock, so no cross-thread
  * clock skew). Throughput is the producer (this thread) streaming N messages to a sink
  * worker, from the first write to the sink's last receive (wall clock shared by threads).
+ *
+ * Throughput-only rows, in the same run: the runtime's ring with the producer staging
+ * bursts of BURST_FRAMES frames and flushing each with one store (RingWriter.stage/flush),
+ * and the limit: a minimal SAB ring (bench/minimal-ring.ts) publishing per frame and per
+ * burst, which shows what the seq-cst Atomics.store per frame costs on this machine.
  * Results go to bench/results/ring-<timestamp>.json and bench/results/latest-ring.json.
  */
 import { once } from 'node:events';
@@ -24,6 +29,7 @@ import { Mailbox, type WaitStrategy } from '../src/runtime/mailbox.js';
 import { packageRoot } from '../src/runtime/package-root.js';
 import { RingReader, RingWriter, createRing, type FrameHandler } from '../src/runtime/ring.js';
 import { round, summarizeLatency, type Figure, type LatencySummary } from './latency-stats.js';
+import { createMinimalRing, produceMinimal } from './minimal-ring.js';
 import { BenchFrame, type BenchWorkerData, type SinkDone } from './ring-bench-protocol.js';
 
 export interface RingBenchOptions {
@@ -37,6 +43,16 @@ export interface RingBenchCase {
   messageBytes: number;
   latency: LatencySummary;
   throughput: Figure;
+}
+
+/** A throughput measured without a latency counterpart (batched producer, the minimal ring). */
+export interface RingThroughputCase {
+  subject: string;
+  messageBytes: number;
+  throughput: Figure;
+  method: string;
+  /** msgs/s divided by postMessage msgs/s of the same size in this run. */
+  ratioToPostMessage: number;
 }
 
 export interface RingBenchComparison {
@@ -57,12 +73,15 @@ export interface RingBenchResult {
   settings: { latencySamples: number; latencyWarmup: number; ringThroughputMessages: number; postMessageThroughputMessages: number; ringCapacityBytes: number };
   cases: RingBenchCase[];
   comparisons: RingBenchComparison[];
+  throughputOnly: RingThroughputCase[];
 }
 
 const STRATEGIES: readonly WaitStrategy[] = ['busy-spin', 'spin-then-park', 'park'];
 const MESSAGE_SIZES = [64, 1024] as const;
 const RING_CAPACITY_BYTES = 256 * 1024;
 const WAIT_SLICE_MS = 1000;
+/** Frames a batched producer stages before each flush. */
+export const BURST_FRAMES = 64;
 const workerUrl = new URL('./ring-bench-worker.js', import.meta.url);
 
 function settingsFor(quick: boolean): RingBenchResult['settings'] {
@@ -138,6 +157,49 @@ async function ringThroughput(strategy: WaitStrategy, messageBytes: number, coun
   }
 }
 
+/** As ringThroughput, but the producer stages BURST_FRAMES frames per flush (one Atomics.store per burst). */
+async function ringBurstThroughput(strategy: WaitStrategy, messageBytes: number, count: number): Promise<Figure> {
+  const ring = createRing({ capacityBytes: RING_CAPACITY_BYTES });
+  const doorbell = createDoorbell();
+  const worker = startWorker({ role: 'ring-sink', inbound: ring, ownDoorbell: doorbell, strategy, count });
+  try {
+    await once(worker, 'message'); // ready
+    const done = once(worker, 'message');
+    const writer = new RingWriter(ring, { policy: 'block', blockTimeoutMs: 10_000, doorbell: new Doorbell(doorbell) });
+    const payload = new Uint8Array(messageBytes).fill(0xa5);
+    const startedUs = nowUs();
+    for (let i = 0; i < count; i++) {
+      const offset = writer.reserve(messageBytes);
+      writer.bytes.set(payload, offset);
+      writer.view.setUint32(offset, i, true);
+      writer.stage(BenchFrame.DATA, 0);
+      if ((i + 1) % BURST_FRAMES === 0) writer.flush();
+    }
+    writer.flush();
+    const [sink] = (await done) as [SinkDone];
+    return { value: Math.round(count / ((sink.finishedUs - startedUs) / 1e6)), unit: 'msgs/s', samples: sink.received };
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/** The limit: the minimal ring of bench/minimal-ring.ts, publishing and committing every `publishEvery` frames. */
+async function minimalRingThroughput(messageBytes: number, count: number, publishEvery: number): Promise<Figure> {
+  const ring = createMinimalRing(RING_CAPACITY_BYTES);
+  const worker = startWorker({ role: 'minimal-sink', inbound: ring, count, commitEvery: publishEvery });
+  try {
+    await once(worker, 'message'); // ready
+    const done = once(worker, 'message');
+    const startedUs = nowUs();
+    produceMinimal(ring, messageBytes, count, publishEvery);
+    const [sink] = (await done) as [SinkDone];
+    if (sink.seqSum !== (count * (count - 1)) / 2) throw new Error(`minimal ring lost or duplicated frames (sequence sum ${sink.seqSum})`);
+    return { value: Math.round(count / ((sink.finishedUs - startedUs) / 1e6)), unit: 'msgs/s', samples: sink.received };
+  } finally {
+    await worker.terminate();
+  }
+}
+
 async function postMessageLatency(messageBytes: number, samples: number, warmup: number): Promise<LatencySummary> {
   const { port1, port2 } = new MessageChannel();
   const worker = startWorker({ role: 'port-echo', port: port2 }, [port2]);
@@ -189,15 +251,25 @@ export async function runRingBench(opts: RingBenchOptions): Promise<RingBenchRes
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const cases: RingBenchCase[] = [];
+  const throughputOnly: RingThroughputCase[] = [];
+  const count = settings.ringThroughputMessages;
   for (const messageBytes of MESSAGE_SIZES) {
     for (const strategy of STRATEGIES) {
       const latency = await ringLatency(strategy, messageBytes, settings.latencySamples, settings.latencyWarmup);
-      const throughput = await ringThroughput(strategy, messageBytes, settings.ringThroughputMessages);
+      const throughput = await ringThroughput(strategy, messageBytes, count);
       cases.push({ transport: 'ring', strategy, messageBytes, latency, throughput });
     }
     const latency = await postMessageLatency(messageBytes, settings.latencySamples, settings.latencyWarmup);
     const throughput = await postMessageThroughput(messageBytes, settings.postMessageThroughputMessages);
     cases.push({ transport: 'postMessage', strategy: null, messageBytes, latency, throughput });
+    const rows: [string, Figure, string][] = [
+      [`ring spin-then-park ${messageBytes} B, bursts of ${BURST_FRAMES}`, await ringBurstThroughput('spin-then-park', messageBytes, count), BURST_METHOD],
+      [`minimal SAB ring ${messageBytes} B, store per frame`, await minimalRingThroughput(messageBytes, count, 1), MINIMAL_METHOD],
+      [`minimal SAB ring ${messageBytes} B, store per ${BURST_FRAMES}`, await minimalRingThroughput(messageBytes, count, BURST_FRAMES), MINIMAL_METHOD],
+    ];
+    for (const [subject, figure, method] of rows) {
+      throughputOnly.push({ subject, messageBytes, throughput: figure, method, ratioToPostMessage: round(figure.value / throughput.value) });
+    }
   }
   const cpuList = cpus();
   return {
@@ -217,8 +289,14 @@ export async function runRingBench(opts: RingBenchOptions): Promise<RingBenchRes
     settings,
     cases,
     comparisons: compare(cases),
+    throughputOnly,
   };
 }
+
+const BURST_METHOD = `as the ring rows, but the producer stages ${BURST_FRAMES} frames (RingWriter.stage) and publishes them with one flush()`;
+const MINIMAL_METHOD =
+  'the limit: a minimal SAB ring (bench/minimal-ring.ts: fixed frames, no checks, no doorbell, no handler call), ' +
+  'one Atomics.store per frame or per burst on each side, sink spinning';
 
 export function compare(cases: readonly RingBenchCase[]): RingBenchComparison[] {
   const comparisons: RingBenchComparison[] = [];
@@ -262,6 +340,8 @@ export function formatRingBenchTable(result: RingBenchResult): string {
     ...result.comparisons.map(
       (c) => `  ${c.strategy.padEnd(14)} ${String(c.messageBytes).padStart(4)} B: throughput ring/postMessage x${c.throughputRatio}, p50 latency postMessage/ring x${c.p50LatencySpeedup}`,
     ),
+    ...(result.throughputOnly.length > 0 ? ['', 'throughput only (same run):'] : []),
+    ...result.throughputOnly.map((c) => `  ${c.subject.padEnd(44)} ${c.throughput.value.toLocaleString('en-US').padStart(12)} msgs/s  x${c.ratioToPostMessage} postMessage`),
   ];
   return out.join('\n');
 }

@@ -37,6 +37,8 @@ export interface TransportBenchResult {
   size: BenchSize;
   settings: { ring: RingBenchResult['settings']; alternatives: AlternativeSettings };
   cases: TransportCase[];
+  /** The ring with a batching producer and the minimal-ring limit (bench/ring.ts), throughput only. */
+  ringThroughputOnly: RingBenchResult['throughputOnly'];
 }
 
 export const MESSAGE_SIZES = [64, 1024] as const;
@@ -93,7 +95,7 @@ export async function runTransportBench(opts: { size: BenchSize; onStep?: (step:
       throughputMethod: PISCINA_THROUGHPUT_METHOD,
     });
   }
-  return { suite: 'transport', size: opts.size, settings: { ring: ring.settings, alternatives: alt }, cases: sortCases(cases) };
+  return { suite: 'transport', size: opts.size, settings: { ring: ring.settings, alternatives: alt }, cases: sortCases(cases), ringThroughputOnly: ring.throughputOnly };
 }
 
 const TRANSPORT_ORDER: readonly TransportName[] = ['ring', 'ringbuf.js', 'postMessage', 'comlink', 'piscina'];
@@ -116,7 +118,7 @@ export function ratioTo(value: number, base: number | undefined): number | undef
   return base === undefined || base === 0 ? undefined : Number((value / base).toPrecision(3));
 }
 
-export function transportFigures(result: Pick<TransportBenchResult, 'cases'>): MeasuredFigure[] {
+export function transportFigures(result: Pick<TransportBenchResult, 'cases'> & Partial<Pick<TransportBenchResult, 'ringThroughputOnly'>>): MeasuredFigure[] {
   const figures: MeasuredFigure[] = [];
   for (const c of result.cases) {
     const base = result.cases.find((p) => p.transport === 'postMessage' && p.messageBytes === c.messageBytes);
@@ -129,6 +131,9 @@ export function transportFigures(result: Pick<TransportBenchResult, 'cases'>): M
     const throughput = measured(subject, 'throughput', c.throughput, c.throughputMethod);
     const ratio = ratioTo(c.throughput.value, base?.throughput.value);
     figures.push(ratio === undefined ? throughput : { ...throughput, ratioToPostMessage: ratio });
+  }
+  for (const c of result.ringThroughputOnly ?? []) {
+    figures.push({ ...measured(c.subject, 'throughput', c.throughput, c.method), ratioToPostMessage: c.ratioToPostMessage });
   }
   return figures;
 }

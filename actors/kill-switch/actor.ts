@@ -5,7 +5,6 @@ import { describePanic } from '../../src/domain/panic-reason.js';
 import { TradingState, TripSource, tradingStateName, type TradingStateChange } from '../../src/domain/messages.js';
 import { defineActor, type ActorContext } from '../../src/runtime/actor-definition.js';
 import { tradingStateChangeCodec } from '../../src/runtime/codec/safety.js';
-import { nowUs } from '../../src/runtime/clock.js';
 import { newSendStats, sendWithoutWaiting } from '../../src/runtime/non-blocking-send.js';
 import { TradingGateWriter } from '../../src/runtime/trading-gate.js';
 import { loadLatch, saveLatch, type LatchRecord } from './latch-store.js';
@@ -123,7 +122,7 @@ function broadcast(state: State, ctx: ActorContext<KillSwitchConfig>, next: Trad
   change.previous = previous;
   change.source = wireSource[source];
   change.seq = seq;
-  change.tsUs = nowUs();
+  change.tsUs = ctx.clock.nowUs();
   enqueueChange(state.deliveries, change);
   deliverPending(state, ctx);
 }
@@ -145,7 +144,7 @@ function deliverPending(state: State, ctx: ActorContext<KillSwitchConfig>): void
 }
 
 function trip(state: State, ctx: ActorContext<KillSwitchConfig>, source: TransitionSource, reason: string): { state: string; seq: number } {
-  return apply(state, { type: 'TRIP', source, reason, atMs: Date.now() }, ctx);
+  return apply(state, { type: 'TRIP', source, reason, atMs: ctx.clock.now() }, ctx);
 }
 
 function status(state: State, ctx: ActorContext<KillSwitchConfig>) {
@@ -180,17 +179,17 @@ export default defineActor<KillSwitchConfig, State>({
   },
   init(ctx) {
     const { config } = ctx;
-    const restored = restore(config, Date.now());
+    const restored = restore(config, ctx.clock.now());
     const snapshot = tradingStateMachine.resolveState({ value: restored.value, context: restored.context });
     const machine = createActor(tradingStateMachine, { snapshot, input: { initial: restored.context } }).start();
-    const gate = new TradingGateWriter(ctx.gateBuffer);
+    const gate = new TradingGateWriter(ctx.gateBuffer, ctx.clock);
     const state: State = {
       machine,
       gate,
       ownGateSeq: 0,
       startedFrom: restored.startedFrom,
       outsideHaltSeenAt: undefined,
-      deadMan: { lastBeat: gate.supervisorHeartbeat(), lastMoveMs: Date.now() },
+      deadMan: { lastBeat: gate.supervisorHeartbeat(), lastMoveMs: ctx.clock.now() },
       change: tradingStateChangeCodec.create(),
       deliveries: newDeliveries(ctx.outboxes.keys()),
     };
@@ -234,11 +233,11 @@ export default defineActor<KillSwitchConfig, State>({
           !state.gate.isShuttingDown() &&
           String(state.machine.getSnapshot().value) !== 'HALTED';
         if (!closedFromOutside) state.outsideHaltSeenAt = undefined;
-        else if (state.outsideHaltSeenAt === undefined) state.outsideHaltSeenAt = Date.now();
-        else trip(state, ctx, 'supervisor', `the gate was closed from outside the kill switch (supervisor force-halt) ${Date.now() - state.outsideHaltSeenAt} ms ago and no trip explained it`);
+        else if (state.outsideHaltSeenAt === undefined) state.outsideHaltSeenAt = ctx.clock.now();
+        else trip(state, ctx, 'supervisor', `the gate was closed from outside the kill switch (supervisor force-halt) ${ctx.clock.now() - state.outsideHaltSeenAt} ms ago and no trip explained it`);
         if (config.dead_man_timeout_ms > 0) {
           const beat = state.gate.supervisorHeartbeat();
-          const now = Date.now();
+          const now = ctx.clock.now();
           if (beat !== state.deadMan.lastBeat) {
             state.deadMan.lastBeat = beat;
             state.deadMan.lastMoveMs = now;
@@ -258,7 +257,7 @@ export default defineActor<KillSwitchConfig, State>({
     },
     reset(state, args, ctx) {
       const reason = requireReason(args, 'killswitch.reset');
-      return apply(state, { type: 'RESET', source: 'admin', reason, atMs: Date.now() }, ctx);
+      return apply(state, { type: 'RESET', source: 'admin', reason, atMs: ctx.clock.now() }, ctx);
     },
     setMode(state, args, ctx) {
       const mode = (args as { mode?: unknown }).mode;
@@ -266,7 +265,7 @@ export default defineActor<KillSwitchConfig, State>({
         throw new Error(`mode.set: mode must be "active", "reducing" or "paused", got ${JSON.stringify(mode)}`);
       }
       const reason = (args as { reason?: unknown }).reason;
-      return apply(state, { type: 'SET_MODE', mode, source: 'admin', reason: typeof reason === 'string' && reason.trim() ? reason : `operator set mode ${mode}`, atMs: Date.now() }, ctx);
+      return apply(state, { type: 'SET_MODE', mode, source: 'admin', reason: typeof reason === 'string' && reason.trim() ? reason : `operator set mode ${mode}`, atMs: ctx.clock.now() }, ctx);
     },
     status: (state, _args, ctx) => status(state, ctx),
   },

@@ -13,7 +13,6 @@ import {
 import { defineActor, type ActorContext, type FrameEncoder, type Outbox } from '../../src/runtime/actor-definition.js';
 import { executionReportCodec, fillCodec } from '../../src/runtime/codec/execution.js';
 import { orderCommandCodec } from '../../src/runtime/codec/orders.js';
-import { nowUs } from '../../src/runtime/clock.js';
 import {
   markRequested, onConfirmationSnapshot, startCancelAll, startNextRound, summary as cancelAllSummary, venuesToConfirm,
   type CancelAllProgress, type CancelAllTrigger,
@@ -197,7 +196,7 @@ function sendCommand(state: State, ctx: Ctx, action: OrderAction, m: ManagedOrde
   const c = state.command;
   c.action = action;
   c.venue = venue;
-  c.createdTsUs = nowUs();
+  c.createdTsUs = ctx.clock.nowUs();
   if (m === null) {
     c.orderId = 0;
     c.instrument = 0;
@@ -226,15 +225,15 @@ function sendCommand(state: State, ctx: Ctx, action: OrderAction, m: ManagedOrde
  * An order adopted from the venue was never submitted by this process: the recorder gets the SUBMIT it
  * missed (built from the record, sent only to the recorder) and the venue's acknowledgement.
  */
-function recordAdopted(state: State, m: ManagedOrder): void {
+function recordAdopted(state: State, ctx: Ctx, m: ManagedOrder): void {
   const o = m.snapshot.context;
   const c = state.command;
   Object.assign(c, {
     action: OrderAction.SUBMIT, orderId: o.orderId, venue: o.venue, instrument: o.instrument, side: o.side, type: o.type, timeInForce: m.timeInForce,
-    reduceOnly: m.reduceOnly, price: o.price, qty: o.qty, createdTsUs: nowUs(),
+    reduceOnly: m.reduceOnly, price: o.price, qty: o.qty, createdTsUs: ctx.clock.nowUs(),
   });
   state.recorder.command(c);
-  state.recorder.report(reportFromRecord(state, m, ExecStatus.ACCEPTED, RejectReason.NONE));
+  state.recorder.report(reportFromRecord(state, ctx, m, ExecStatus.ACCEPTED, RejectReason.NONE));
 }
 
 /** `recorded` false: a refusal of an intent the venue never saw (see recorder-copy.ts). */
@@ -251,7 +250,7 @@ function fillToPeers(state: State, ctx: Ctx, fill: Fill): void {
 }
 
 /** A report built from our own record (decisions made here: denials, final rejects, resolved queries). */
-function reportFromRecord(state: State, m: ManagedOrder, status: ExecStatus, reason: RejectReason): ExecutionReport {
+function reportFromRecord(state: State, ctx: Ctx, m: ManagedOrder, status: ExecStatus, reason: RejectReason): ExecutionReport {
   const o = m.snapshot.context;
   const r = state.report;
   r.orderId = o.orderId;
@@ -267,13 +266,13 @@ function reportFromRecord(state: State, m: ManagedOrder, status: ExecStatus, rea
   r.lastQty = 0;
   r.lastPrice = 0;
   r.exchangeTsMs = 0;
-  r.receiveTsUs = nowUs();
+  r.receiveTsUs = ctx.clock.nowUs();
   return r;
 }
 
 /** A refusal of an intent we keep no record of (unknown market, bad numbers, not reconciled in time). */
 function rejectIntent(state: State, ctx: Ctx, intent: OrderIntent, orderId: number, reason: RejectReason, status: ExecStatus = ExecStatus.REJECTED): void {
-  const r = intentRejection(state.report, intent, orderId, reason, nowUs(), status);
+  const r = intentRejection(state.report, intent, orderId, reason, ctx.clock.nowUs(), status);
   if (reason !== RejectReason.NONE) count(state.counters.denied, rejectReasonName(reason));
   toReportPeers(state, ctx, r, false);
 }
@@ -281,7 +280,7 @@ function rejectIntent(state: State, ctx: Ctx, intent: OrderIntent, orderId: numb
 function notifyVenueError(state: State, ctx: Ctx, m: ManagedOrder, reason: RejectReason, operation: VenueOperation): void {
   count(state.counters.venueErrors, rejectReasonName(reason));
   const o = m.snapshot.context;
-  const notice: VenueErrorNotice = { type: VENUE_ERROR, venue: o.venue, instrument: o.instrument, orderId: o.orderId, reason, operation, atMs: Date.now() };
+  const notice: VenueErrorNotice = { type: VENUE_ERROR, venue: o.venue, instrument: o.instrument, orderId: o.orderId, reason, operation, atMs: ctx.clock.now() };
   sendControl(state, ctx, state.riskPeer, notice, 'venue.error notice');
 }
 
@@ -324,13 +323,13 @@ function trySubmit(state: State, ctx: Ctx, m: ManagedOrder): void {
     applyEvent(state, ctx, m, initial ? { type: 'DENY', reason: refusal } : { type: 'REJECT', reason: refusal });
     count(state.counters.denied, rejectReasonName(refusal));
     ctx.log.info({ orderId: o.orderId, reason: rejectReasonName(refusal), gate: tradingStateName(ctx.gate.read()) }, `order ${o.clientOrderId} denied by the trading gate: ${rejectReasonName(refusal)}`);
-    toReportPeers(state, ctx, reportFromRecord(state, m, ExecStatus.REJECTED, refusal), !initial);
+    toReportPeers(state, ctx, reportFromRecord(state, ctx, m, ExecStatus.REJECTED, refusal), !initial);
     return;
   }
   m.attempts++;
-  m.inflight = { op: 'submit', purpose: 'submit', attempt: m.attempts, sentAtMs: Date.now() };
+  m.inflight = { op: 'submit', purpose: 'submit', attempt: m.attempts, sentAtMs: ctx.clock.now() };
   // Write-ahead: the journal holds the order before the command can reach the venue.
-  if (initial) applyEvent(state, ctx, m, { type: 'SUBMIT', tsUs: nowUs() });
+  if (initial) applyEvent(state, ctx, m, { type: 'SUBMIT', tsUs: ctx.clock.nowUs() });
   else {
     state.store.persist(m);
     state.counters.resubmits++;
@@ -340,13 +339,13 @@ function trySubmit(state: State, ctx: Ctx, m: ManagedOrder): void {
 }
 
 function sendQuery(state: State, ctx: Ctx, m: ManagedOrder, purpose: Inflight['purpose'], attempt: number): void {
-  m.inflight = { op: 'query', purpose, attempt, sentAtMs: Date.now() };
+  m.inflight = { op: 'query', purpose, attempt, sentAtMs: ctx.clock.now() };
   state.counters.queries++;
   sendCommand(state, ctx, OrderAction.QUERY, m, m.snapshot.context.venue);
 }
 
 function sendCancel(state: State, ctx: Ctx, m: ManagedOrder, attempt: number): void {
-  m.inflight = { op: 'cancel', purpose: 'cancel', attempt, sentAtMs: Date.now() };
+  m.inflight = { op: 'cancel', purpose: 'cancel', attempt, sentAtMs: ctx.clock.now() };
   state.counters.cancels++;
   sendCommand(state, ctx, OrderAction.CANCEL, m, m.snapshot.context.venue);
 }
@@ -385,7 +384,7 @@ function onIntent(state: State, ctx: Ctx, intent: OrderIntent): void {
       rejectIntent(state, ctx, intent, orderId, RejectReason.NOT_RECONCILED);
       return;
     }
-    state.held.push({ intent: { ...intent }, heldAtMs: Date.now() });
+    state.held.push({ intent: { ...intent }, heldAtMs: ctx.clock.now() });
     return;
   }
   const snapshot = createOrder({
@@ -446,19 +445,19 @@ function onVenueError(state: State, ctx: Ctx, m: ManagedOrder, report: Execution
         trySubmit(state, ctx, m);
       } else {
         applyEvent(state, ctx, m, { type: 'REJECT', reason: RejectReason.UNKNOWN_ORDER });
-        toReportPeers(state, ctx, reportFromRecord(state, m, ExecStatus.REJECTED, RejectReason.UNKNOWN_ORDER));
+        toReportPeers(state, ctx, reportFromRecord(state, ctx, m, ExecStatus.REJECTED, RejectReason.UNKNOWN_ORDER));
       }
     } else if (OPEN_STATUSES.has(status)) {
       ctx.log.warn({ orderId: o.orderId, status }, `order ${o.clientOrderId} (${status}) is no longer known to the venue: closed as CANCELED`);
       applyEvent(state, ctx, m, { type: 'CANCELED' });
-      toReportPeers(state, ctx, reportFromRecord(state, m, ExecStatus.CANCELED, RejectReason.NONE));
+      toReportPeers(state, ctx, reportFromRecord(state, ctx, m, ExecStatus.CANCELED, RejectReason.NONE));
     }
     return;
   }
   let decision = classifyVenueError(kind, op, attempt, 0, state.policy);
   // We are cancelling it anyway: a submit that was not processed is not sent again.
   if (op === 'submit' && status === 'PENDING_CANCEL' && decision.action === 'RETRY_AFTER_BACKOFF') decision = { ...decision, action: 'FINAL' };
-  const now = Date.now();
+  const now = ctx.clock.now();
   switch (decision.action) {
     case 'FINAL':
       if (op === 'submit') {
@@ -467,7 +466,7 @@ function onVenueError(state: State, ctx: Ctx, m: ManagedOrder, report: Execution
       } else if (op === 'cancel') {
         const step = applyEvent(state, ctx, m, { type: 'CANCEL_REJECTED', reason });
         const exec = execStatusOfLifecycle(step.status, step.order.cumQty);
-        if (exec !== undefined) toReportPeers(state, ctx, reportFromRecord(state, m, exec, reason));
+        if (exec !== undefined) toReportPeers(state, ctx, reportFromRecord(state, ctx, m, exec, reason));
       } else {
         state.counters.unresolved++;
         ctx.log.error({ orderId: o.orderId, reason: rejectReasonName(reason) }, `could not learn the state of order ${o.clientOrderId}: ${rejectReasonName(reason)}; it stays ${status} until the venue reports`);
@@ -491,7 +490,7 @@ function fillFromFrame(state: State, ctx: Ctx, fill: Fill): void {
     fillToPeers(state, ctx, fill);
     return;
   }
-  const step = applyEvent(state, ctx, m, { type: 'FILL', tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fill.fee, tsUs: fill.receiveTsUs });
+  const step = applyEvent(state, ctx, m, { type: 'FILL', tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fill.fee, tsUs: fill.receiveTsUs, liquidity: fill.liquidity, exchangeTsMs: fill.exchangeTsMs });
   if (!step.outcome.ok) return;
   if (step.outcome.duplicate) {
     state.counters.duplicateFills++;
@@ -508,7 +507,7 @@ function fillFromFrame(state: State, ctx: Ctx, fill: Fill): void {
 // ---- cancel-all --------------------------------------------------------------------------------
 
 function beginCancelAll(state: State, ctx: Ctx, trigger: CancelAllTrigger, seq: number): CancelAllProgress {
-  const now = Date.now();
+  const now = ctx.clock.now();
   const open = state.store.open();
   for (const m of open) {
     if (statusOf(m.snapshot) !== 'PENDING_CANCEL') applyEvent(state, ctx, m, { type: 'CANCEL_REQUEST' });
@@ -523,7 +522,7 @@ function beginCancelAll(state: State, ctx: Ctx, trigger: CancelAllTrigger, seq: 
   return progress;
 }
 
-function requestSnapshot(state: State, ctx: Ctx, venue: number, purpose: SnapshotRequest['purpose'], sinceMs = Math.max(0, Date.now() - ctx.config.reconcile_lookback_ms)): string {
+function requestSnapshot(state: State, ctx: Ctx, venue: number, purpose: SnapshotRequest['purpose'], sinceMs = Math.max(0, ctx.clock.now() - ctx.config.reconcile_lookback_ms)): string {
   const outbox = state.venuePeers.get(venue)!;
   const requestId = `${state.incarnation}-${++state.requestSeq}`;
   const request: VenueReconcileRequest = { type: VENUE_RECONCILE, requestId, sinceMs };
@@ -538,7 +537,7 @@ function requestSnapshot(state: State, ctx: Ctx, venue: number, purpose: Snapsho
 function progressCancelAll(state: State, ctx: Ctx): void {
   const p = state.cancelAll;
   if (!p || p.doneAtMs !== null) return;
-  const now = Date.now();
+  const now = ctx.clock.now();
   for (const venue of venuesToConfirm(p, now, ctx.config.reconcile_timeout_ms)) {
     const unanswered = p.venues.get(venue)!.requestId;
     if (unanswered !== null) state.requests.delete(unanswered);
@@ -549,7 +548,7 @@ function progressCancelAll(state: State, ctx: Ctx): void {
 function onCancelAllSnapshot(state: State, ctx: Ctx, snapshot: { venue: number; openOrders: VenueOpenOrder[]; error?: string }): void {
   const p = state.cancelAll;
   if (!p || p.doneAtMs !== null) return;
-  const now = Date.now();
+  const now = ctx.clock.now();
   const open = snapshot.error !== undefined ? Number.POSITIVE_INFINITY : snapshot.openOrders.length;
   if (snapshot.error !== undefined) ctx.log.warn({ venue: snapshot.venue }, `cancel-all: venue ${snapshot.venue} could not be read (${snapshot.error}); asking again`);
   if (!onConfirmationSnapshot(p, snapshot.venue, open, now, ctx.config.cancel_all_retry_ms)) {
@@ -592,7 +591,7 @@ function beginFlatten(state: State, ctx: Ctx, seq: number): void {
     );
     sent.push(m);
   }
-  state.flatten = startFlatten(seq, Date.now(), sent.map((m) => m.snapshot.context.orderId), plan.dust);
+  state.flatten = startFlatten(seq, ctx.clock.now(), sent.map((m) => m.snapshot.context.orderId), plan.dust);
   const what = plan.orders.map((o) => `${o.side === Side.BUY ? 'buy' : 'sell'} ${o.qty} of instrument ${o.instrument} on venue ${o.venue}`);
   ctx.log.warn({ seq, orders: what, dust: plan.dust }, sent.length > 0 ? `flatten on halt: ${what.join('; ')}` : 'flatten on halt: no position to close');
   if (plan.dust.length > 0) ctx.log.warn({ dust: plan.dust }, `flatten on halt: ${plan.dust.length} position(s) below the minimum order size stay open`);
@@ -609,7 +608,7 @@ function progressFlatten(state: State, ctx: Ctx): void {
   };
   const tried = f.orderIds.map((id) => state.store.get(id)?.snapshot.context).filter((o) => o !== undefined);
   const positionsNow = tried.map((o) => ({ venue: o.venue, instrument: o.instrument, qty: state.store.position(o.venue, o.instrument) }));
-  if (!settleFlatten(f, stillOpen, positionsNow, Date.now())) return;
+  if (!settleFlatten(f, stillOpen, positionsNow, ctx.clock.now())) return;
   ctx.emit('orders.flattened', { seq: f.seq, orders: f.orderIds.length, leftOver: f.leftOver, dust: f.dust, tookMs: f.doneAtMs! - f.startedAtMs });
   if (f.leftOver.length === 0) ctx.log.warn({ seq: f.seq, tookMs: f.doneAtMs! - f.startedAtMs }, `flatten on halt done: ${f.orderIds.length} order(s), every position they were for is flat`);
   else ctx.log.error({ seq: f.seq, leftOver: f.leftOver }, `flatten on halt finished with positions left open: ${f.leftOver.map((x) => `${x.qty} of instrument ${x.instrument} on venue ${x.venue}`).join('; ')} (see the order reports for why)`);
@@ -627,7 +626,7 @@ function startReconcile(state: State, ctx: Ctx, venue: number, trigger?: Reconci
   if (r.requestId !== null) state.requests.delete(r.requestId);
   r.status = 'requested';
   r.attempts++;
-  r.sentAtMs = Date.now();
+  r.sentAtMs = ctx.clock.now();
   const sinceMs = fillsSinceMs(r.trigger, r.sentAtMs, ctx.config.reconcile_lookback_ms, r.lastReadAtMs, ctx.config.recheck_overlap_ms);
   r.requestId = requestSnapshot(state, ctx, venue, 'reconcile', sinceMs);
 }
@@ -660,7 +659,7 @@ function ownView(m: ManagedOrder): OwnOrderView {
   };
 }
 
-function fillMessage(state: State, venue: number, orderId: number, f: VenueSnapshotFill): Fill {
+function fillMessage(state: State, ctx: Ctx, venue: number, orderId: number, f: VenueSnapshotFill): Fill {
   const fill = state.fill;
   fill.orderId = orderId;
   fill.venue = venue;
@@ -672,7 +671,7 @@ function fillMessage(state: State, venue: number, orderId: number, f: VenueSnaps
   fill.liquidity = f.liquidity;
   fill.tradeId = f.tradeId;
   fill.exchangeTsMs = f.exchangeTsMs;
-  fill.receiveTsUs = nowUs();
+  fill.receiveTsUs = ctx.clock.nowUs();
   return fill;
 }
 
@@ -720,14 +719,14 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
       { timeInForce: terms.timeInForce, reduceOnly: terms.reduceOnly, expectedPrice: a.price },
     );
     m.attempts = 1;
-    applyEvent(state, ctx, m, { type: 'SUBMIT', tsUs: nowUs() });
+    applyEvent(state, ctx, m, { type: 'SUBMIT', tsUs: ctx.clock.nowUs() });
     applyEvent(state, ctx, m, { type: 'ACCEPT', venueOrderId: a.venueOrderId });
-    recordAdopted(state, m);
+    recordAdopted(state, ctx, m);
     orphanFills.set(a.clientOrderId, []);
   }
   for (const u of plan.unknownFills) {
     const f = byFill.get(fillKey(u.fill.instrument, u.fill.tradeId))!;
-    if (u.owner !== 'own') state.bookedWithoutRecord.set(`${venue}:${fillKey(f.instrument, f.tradeId)}`, Date.now());
+    if (u.owner !== 'own') state.bookedWithoutRecord.set(`${venue}:${fillKey(f.instrument, f.tradeId)}`, ctx.clock.now());
     if (u.owner === 'external') {
       state.externalFills++;
       continue;
@@ -736,12 +735,12 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
     const orderId = u.orderId ?? (parts ? orderIdFor(parts.strategy, parts.intentId) : 0);
     const m = state.store.get(orderId);
     if (m) {
-      const step = applyEvent(state, ctx, m, { type: 'FILL', tradeId: f.tradeId, qty: f.qty, price: f.price, fee: f.fee, tsUs: nowUs() });
-      if (step.outcome.ok && !step.outcome.duplicate) fillToPeers(state, ctx, fillMessage(state, venue, orderId, f));
+      const step = applyEvent(state, ctx, m, { type: 'FILL', tradeId: f.tradeId, qty: f.qty, price: f.price, fee: f.fee, tsUs: ctx.clock.nowUs(), liquidity: f.liquidity, exchangeTsMs: f.exchangeTsMs });
+      if (step.outcome.ok && !step.outcome.duplicate) fillToPeers(state, ctx, fillMessage(state, ctx, venue, orderId, f));
     } else {
       // Ours by its id, but closed and unrecorded: the position moved, so risk hears of it.
       state.orphanFills++;
-      fillToPeers(state, ctx, fillMessage(state, venue, orderId, f));
+      fillToPeers(state, ctx, fillMessage(state, ctx, venue, orderId, f));
     }
   }
   // The venue's list is the truth about orders not ours: ones it no longer lists are gone.
@@ -787,7 +786,7 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
   }
   r.status = 'reconciled';
   r.requestId = null;
-  r.reconciledAtMs = Date.now();
+  r.reconciledAtMs = ctx.clock.now();
   r.lastReadAtMs = r.sentAtMs;
   r.lastError = null;
   r.summary = summaryCounts;
@@ -802,7 +801,7 @@ function applyReconciliation(state: State, ctx: Ctx, venue: number, openOrders: 
 }
 
 function releaseHeld(state: State, ctx: Ctx): void {
-  const now = Date.now();
+  const now = ctx.clock.now();
   const waiting: HeldIntent[] = [];
   const ready: HeldIntent[] = [];
   for (const h of state.held) {
@@ -862,14 +861,14 @@ function retryLater(state: State, ctx: Ctx, request: SnapshotRequest, why: strin
   r.status = 'retry-pending';
   r.lastError = why;
   r.requestId = null;
-  r.retryAtMs = Date.now() + Math.min(ctx.config.reconcile_timeout_ms, 1000 * r.attempts);
+  r.retryAtMs = ctx.clock.now() + Math.min(ctx.config.reconcile_timeout_ms, 1000 * r.attempts);
   ctx.log.error({ venue: request.venue }, `reconciliation with venue ${request.venue} failed: ${why}; trying again`);
 }
 
 // ---- timer -------------------------------------------------------------------------------------
 
 function tick(state: State, ctx: Ctx): void {
-  const now = Date.now();
+  const now = ctx.clock.now();
   for (const m of state.store.open()) {
     const retry = m.retry;
     if (retry !== null) {
@@ -1028,7 +1027,7 @@ export default defineActor<OrderManagerConfig, State>({
     const replay = replayJournal(config.journal_file);
     for (const problem of replay.problems) ctx.log.warn(`journal: skipped ${problem}`);
     // Before any intent: orders the journal lacks (or holds older) come back from the database.
-    const recovered = await recoverOpenOrders(config.database_url, replay.lines, databaseNaming(config), ctx.log);
+    const recovered = await recoverOpenOrders(config.database_url, replay.lines, databaseNaming(config), ctx.log, ctx.clock);
     const kept = linesToKeep(recovered.lines, config.keep_finished_orders);
     const journal = new OrderJournal(config.journal_file, kept);
     const store = new OrderStore(journal, (instrument) => config.specs.get(instrument)?.stepSize ?? 1e-8);
@@ -1047,7 +1046,7 @@ export default defineActor<OrderManagerConfig, State>({
       reconciliation: new Map(),
       requests: new Map(),
       requestSeq: 0,
-      incarnation: `${ctx.name}-${Date.now().toString(36)}`,
+      incarnation: `${ctx.name}-${ctx.clock.now().toString(36)}`,
       held: [],
       external: new Map(),
       bookedWithoutRecord: new Map(),

@@ -11,6 +11,7 @@
  */
 import pg from 'pg';
 import type { Logger } from 'pino';
+import type { ActorClock } from '../../src/runtime/actor-definition.js';
 import { OrderType, Side, TimeInForce } from '../../src/domain/messages.js';
 import type { InstrumentSpec } from '../../src/domain/instrument.js';
 import { describeError } from '../../src/persistence/db-errors.js';
@@ -165,10 +166,10 @@ export interface OrderRecovery {
   report: OrderRecoveryReport;
 }
 
-export async function recoverOpenOrders(url: string | undefined, journal: Map<number, JournalLine>, naming: DatabaseNaming, log: Logger): Promise<OrderRecovery> {
-  const started = Date.now();
+export async function recoverOpenOrders(url: string | undefined, journal: Map<number, JournalLine>, naming: DatabaseNaming, log: Logger, clock: ActorClock): Promise<OrderRecovery> {
+  const started = clock.now();
   const report = (source: OrderRecoveryReport['source'], rest: Partial<OrderRecoveryReport> = {}): OrderRecoveryReport => ({
-    source, restoredOrders: 0, adopted: [], updated: [], orders: [], databaseOpenOrders: 0, problems: [], error: null, tookMs: Date.now() - started, ...rest,
+    source, restoredOrders: 0, adopted: [], updated: [], orders: [], databaseOpenOrders: 0, problems: [], error: null, tookMs: clock.now() - started, ...rest,
   });
   if (url === undefined) return { lines: journal, report: report('none') };
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });

@@ -11,7 +11,7 @@
  * is an exact integer comparison, not a float one.
  */
 import { assign, enqueueActions, initialTransition, setup, transition, type SnapshotFrom } from 'xstate';
-import { RejectReason, Side, type OrderType } from '../../src/domain/messages.js';
+import { RejectReason, Side, type Liquidity, type OrderType } from '../../src/domain/messages.js';
 import { incrementCount, multipleOf } from '../../src/domain/instrument.js';
 
 export const ORDER_STATUSES = [
@@ -98,6 +98,12 @@ export interface OrderFillRecord {
   price: number;
   fee: number;
   tsUs: number;
+  /**
+   * The venue's side of the trade, kept so the recorder can rebuild the `fills` row from the journal
+   * (actors/recorder/journal-backfill.ts). Absent in journal lines written before they were kept.
+   */
+  liquidity?: Liquidity;
+  exchangeTsMs?: number;
   /** Arrived after a cancel request, a cancel or an expiry. */
   late: boolean;
   statusAtArrival: OrderStatus;
@@ -107,7 +113,7 @@ export type OrderEvent =
   | { type: 'DENY'; reason: RejectReason }
   | { type: 'SUBMIT'; tsUs: number }
   | { type: 'ACCEPT'; venueOrderId: number }
-  | { type: 'FILL'; tradeId: number; qty: number; price: number; fee: number; tsUs: number }
+  | { type: 'FILL'; tradeId: number; qty: number; price: number; fee: number; tsUs: number; liquidity?: Liquidity; exchangeTsMs?: number }
   | { type: 'CANCEL_REQUEST' }
   | { type: 'CANCEL_REJECTED'; reason: RejectReason }
   | { type: 'CANCELED' }
@@ -205,6 +211,14 @@ export function resumeStatus(order: OrderRecord): OrderStatus {
 const isDuplicateFill = (order: OrderRecord, event: OrderEvent): boolean =>
   event.type === 'FILL' && order.fills.some((f) => f.tradeId === event.tradeId);
 
+/** The fill's liquidity and venue time, where the event carries them (a fill rebuilt from the database or a venue does). */
+function venueSide(event: Extract<OrderEvent, { type: 'FILL' }>): Pick<OrderFillRecord, 'liquidity' | 'exchangeTsMs'> {
+  return {
+    ...(event.liquidity === undefined ? {} : { liquidity: event.liquidity }),
+    ...(event.exchangeTsMs === undefined ? {} : { exchangeTsMs: event.exchangeTsMs }),
+  };
+}
+
 /** The record after a valid transition `from --key--> to` caused by `event`. */
 function applyValidEvent(order: OrderRecord, event: OrderEvent, from: OrderStatus, to: OrderStatus, key: LifecycleEventKey): OrderRecord {
   const outcome = { ok: true as const, from, to, event: key, duplicate: false, lateFill: false, overfill: false };
@@ -241,7 +255,7 @@ function applyValidEvent(order: OrderRecord, event: OrderEvent, from: OrderStatu
         avgPrice: cumNotional / cumQty,
         leavesQty: stillOpen ? multipleOf(Math.max(0, qtySteps - cumSteps), step) : 0,
         fees: order.fees + event.fee,
-        fills: [...order.fills, { tradeId: event.tradeId, qty: event.qty, price: event.price, fee: event.fee, tsUs: event.tsUs, late, statusAtArrival: from }],
+        fills: [...order.fills, { tradeId: event.tradeId, qty: event.qty, price: event.price, fee: event.fee, tsUs: event.tsUs, ...venueSide(event), late, statusAtArrival: from }],
         // In whole steps like cumQty: a double sum of late fills would drift off the grid.
         lateFillQty: late ? multipleOf(incrementCount(order.lateFillQty, step) + incrementCount(event.qty, step), step) : order.lateFillQty,
         overfillQty,

@@ -7,6 +7,7 @@
  * redelivered frame never writes a row twice. Run it with `wait: park`: its event loop does the I/O.
  */
 import { appendFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { tradingStateName, type OrderCommand } from '../../src/domain/messages.js';
 import { BatchWriter } from '../../src/persistence/batch-writer.js';
@@ -19,7 +20,7 @@ import { nowUs } from '../../src/runtime/clock.js';
 import { parseRecorderConfig, type RecorderConfig } from './config.js';
 import { recordOfControl } from './control-messages.js';
 import { persistedTransition } from './kill-switch-reason.js';
-import { missingSubmits } from './journal-backfill.js';
+import { fillKey, journalledFills, missingFills, missingSubmits } from './journal-backfill.js';
 import { OrderEvents, type OrderEventOutcome } from './order-events.js';
 import { bookTopRecord, fillRecord, killSwitchRecord, tradeRecord } from './record-mapping.js';
 
@@ -47,39 +48,86 @@ interface State {
   restoredOpenOrders: number | string;
 }
 
+/** How long a start waits for the previous run's spool to be replayed before it asks the database what it lacks. */
+const START_REPLAY_WAIT_MS = 3_000;
+
+interface Restored {
+  restored: number | string;
+  /** SUBMITs of journalled orders the database lacks: numbered (event 0) before any frame is handled. */
+  submits: OrderCommand[];
+  /** Rows of journalled fills the database lacks. */
+  fills: Array<RecordOf<'fill'>>;
+}
+
 /**
- * Reads the open orders so their later reports can be numbered and described, then rebuilds the SUBMIT
- * of every order in the order manager's journal that the database lacks (a copy lost when this actor
- * was killed with it queued, or dropped on a full ring): returned to be queued. The database may be down.
+ * Reads the open orders so their later reports can be numbered and described, then rebuilds what the
+ * order manager's journal holds and the database lacks (a copy lost when this actor was killed with it
+ * queued, or dropped on a full ring): the SUBMIT of every order and the row of every fill, returned to
+ * be queued. The database may be down. `spoolReplayed` false: records of the previous run are still in
+ * the spool, so an order missing from the database may be there with later events than a rebuilt
+ * SUBMIT would be numbered before: orders are not rebuilt this time (fills are: a rebuilt fill already
+ * spooled is the same row under the same key, skipped and counted when the spool lands).
  */
-async function restoreOpenOrders(config: RecorderConfig, orders: OrderEvents, ctx: Ctx): Promise<{ restored: number | string; backfill: OrderCommand[] }> {
+async function restoreFromDatabase(config: RecorderConfig, orders: OrderEvents, spoolReplayed: boolean, ctx: Ctx): Promise<Restored> {
   const client = new pg.Client({ connectionString: config.database_url, connectionTimeoutMillis: 3_000 });
   client.on('error', () => undefined); // a server going away mid-query fails the query, which is handled
   try {
     await client.connect();
     const open = await loadOpenOrders(client);
     orders.restore(open);
-    return { restored: open.length, backfill: await journalledOrdersMissing(config, client, ctx) };
+    return { restored: open.length, ...(await journalledMissing(config, client, spoolReplayed, ctx)) };
   } catch (error) {
     const why = `open orders not restored (${describeError(error)}): reports of orders submitted before this start go to the unmatched file`;
     ctx.log.warn({ err: error }, why);
-    return { restored: why, backfill: [] };
+    return { restored: why, submits: [], fills: [] };
   } finally {
     await client.end().catch(() => undefined); // closing after the work is done or failed: nothing is left to lose, and the failure that matters is already reported
   }
 }
 
-async function journalledOrdersMissing(config: RecorderConfig, client: pg.Client, ctx: Ctx): Promise<OrderCommand[]> {
-  if (config.order_journal_file === undefined) return [];
+async function journalledMissing(config: RecorderConfig, client: pg.Client, spoolReplayed: boolean, ctx: Ctx): Promise<Omit<Restored, 'restored'>> {
+  if (config.order_journal_file === undefined) return { submits: [], fills: [] };
   const journal = replayJournal(config.order_journal_file);
-  if (journal.lines.size === 0) return [];
-  const ids = [...journal.lines.keys()].map(String);
-  const present = await client.query<{ order_id: string }>('SELECT order_id::text AS order_id FROM orders WHERE order_id = ANY($1::bigint[])', [ids]);
-  const missing = missingSubmits(journal.lines, new Set(present.rows.map((row) => Number(row.order_id))));
-  if (missing.length > 0) {
-    ctx.log.warn({ orders: missing.map((c) => c.orderId) }, `${missing.length} order(s) in ${config.order_journal_file} are not in the database (their copy was lost): SUBMIT rebuilt from the journal`);
+  if (journal.lines.size === 0) return { submits: [], fills: [] };
+  const file = config.order_journal_file;
+
+  let submits: OrderCommand[] = [];
+  if (spoolReplayed) {
+    const ids = [...journal.lines.keys()].map(String);
+    const present = await client.query<{ order_id: string }>('SELECT order_id::text AS order_id FROM orders WHERE order_id = ANY($1::bigint[])', [ids]);
+    submits = missingSubmits(journal.lines, new Set(present.rows.map((row) => Number(row.order_id))));
+    if (submits.length > 0) ctx.log.warn({ orders: submits.map((c) => c.orderId) }, `${submits.length} order(s) in ${file} are not in the database (their copy was lost): SUBMIT rebuilt from the journal`);
+  } else {
+    ctx.log.warn(`the previous run's spool is not replayed yet: orders of ${file} missing from the database are not rebuilt at this start (a rebuilt SUBMIT could be numbered over spooled events)`);
   }
-  return missing;
+
+  const journalled = journalledFills(journal.lines, config);
+  if (journalled.notRebuildable.length > 0) {
+    ctx.log.warn({ fills: journalled.notRebuildable.slice(0, 20) }, `${journalled.notRebuildable.length} fill(s) of ${file} cannot be rebuilt if the database lacks them (first: ${journalled.notRebuildable[0]})`);
+  }
+  const rows = [...journalled.rows.values()];
+  if (rows.length === 0) return { submits, fills: [] };
+  const present = await client.query<{ venue: string; instrument: string; tradeId: string }>(
+    `SELECT f.venue, f.instrument, f.trade_id AS "tradeId" FROM fills f
+       JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(venue, instrument, trade_id)
+         ON f.venue = k.venue AND f.instrument = k.instrument AND f.trade_id = k.trade_id`,
+    [rows.map((r) => r.venue), rows.map((r) => r.instrument), rows.map((r) => r.tradeId)],
+  );
+  const fills = missingFills(journalled.rows, new Set(present.rows.map(fillKey)));
+  if (fills.length > 0) ctx.log.warn({ fills: fills.map(fillKey) }, `${fills.length} fill(s) in ${file} are not in the database (their copy was lost): row rebuilt from the journal`);
+  return { submits, fills };
+}
+
+/**
+ * Replays the previous run's spool, waiting at most START_REPLAY_WAIT_MS (a long spool goes on in the
+ * background: the start must stay within the actor's start timeout). True when the spool is empty.
+ */
+async function replaySpoolAtStart(writer: BatchWriter, ctx: Ctx): Promise<boolean> {
+  const replay = writer.retryNow().catch((error: unknown) => ctx.log.error({ err: error }, `spool replay at start failed: ${describeError(error)}`));
+  const deadline = new AbortController();
+  await Promise.race([replay, sleep(START_REPLAY_WAIT_MS, undefined, { signal: deadline.signal }).catch(() => undefined)]); // aborted below once the replay is done: nothing to report
+  deadline.abort();
+  return !writer.stats().degraded;
 }
 
 function queue(state: State, record: PersistRecord): void {
@@ -158,7 +206,6 @@ export default defineActor<RecorderConfig, State>({
       strategyNames: config.strategyNames,
       clientIdNamespace: config.client_id_namespace,
     });
-    const { restored: restoredOpenOrders, backfill } = await restoreOpenOrders(config, orders, ctx);
     const writer = new BatchWriter({
       connectionString: config.database_url,
       spoolPath: config.spoolFile,
@@ -169,14 +216,16 @@ export default defineActor<RecorderConfig, State>({
       onSkippedBooked: ({ table, key }) =>
         ctx.log.warn({ table, key }, `${table} already holds ${key}: this record was not written (right after a replay that is expected; otherwise a different record under the same key is lost)`),
     });
-    const backfilled: PersistRecord[] = [];
-    for (const submit of backfill) {
+    // a spool left by the previous run is replayed before anything new is written, and before the database
+    // is asked what it lacks (its answer would otherwise miss what the spool holds)
+    const spoolReplayed = await replaySpoolAtStart(writer, ctx);
+    const { restored: restoredOpenOrders, submits, fills } = await restoreFromDatabase(config, orders, spoolReplayed, ctx);
+    const backfilled: PersistRecord[] = [...fills];
+    for (const submit of submits) {
       const outcome = orders.command(submit);
       if (outcome?.kind === 'record') backfilled.push(outcome.record);
     }
-    // a spool left by the previous run is replayed before anything new is written
     for (const record of backfilled) writer.enqueue(record);
-    void writer.retryNow().catch((error: unknown) => ctx.log.error({ err: error }, `spool replay at start failed: ${describeError(error)}`));
     ctx.log.info({ spool: config.spoolFile, restoredOpenOrders }, `recorder up: spool ${config.spoolFile}, ${typeof restoredOpenOrders === 'number' ? `${restoredOpenOrders} open orders restored` : restoredOpenOrders}`);
     return {
       writer,

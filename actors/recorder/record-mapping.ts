@@ -69,6 +69,7 @@ function codeName<N extends string>(table: ReadonlyMap<number, N>, code: number,
 }
 
 export const sideName = (code: number): 'BUY' | 'SELL' => codeName(SIDES, code, 'side');
+export const liquidityName = (code: number): 'MAKER' | 'TAKER' => codeName(LIQUIDITY, code, 'liquidity');
 export const orderTypeName = (code: number): RecordOf<'order_update'>['orderType'] => codeName(ORDER_TYPES, code, 'order type');
 export const timeInForceName = (code: number): RecordOf<'order_update'>['timeInForce'] => codeName(TIME_IN_FORCE, code, 'time in force');
 export const execStatusName = (code: number): RecordOf<'order_update'>['status'] => codeName(EXEC_STATUSES, code, 'execution status');
@@ -113,7 +114,7 @@ export function fillRecord(tables: NameTables, f: Fill): RecordOf<'fill'> {
     price: f.price,
     qty: f.qty,
     fee: f.fee,
-    liquidity: codeName(LIQUIDITY, f.liquidity, 'liquidity'),
+    liquidity: liquidityName(f.liquidity),
     tsUs: f.exchangeTsMs * 1000,
   };
 }

@@ -17,7 +17,6 @@ import { defineActor, type ActorContext, type FrameEncoder, type Outbox } from '
 import { executionReportCodec } from '../../src/runtime/codec/execution.js';
 import { orderIntentCodec } from '../../src/runtime/codec/orders.js';
 import { riskPanicCodec } from '../../src/runtime/codec/safety.js';
-import { nowUs } from '../../src/runtime/clock.js';
 import { compiledRoot } from '../../src/runtime/package-root.js';
 import { describeError } from '../../src/persistence/db-errors.js';
 import { orderIdFor } from '../order-manager/client-order-id.js';
@@ -203,7 +202,7 @@ function onIntent(state: State, ctx: Ctx, intent: OrderIntent, peer: string): vo
     rejectToStrategy(state, ctx, intent, orderId, RejectReason.NOT_RECONCILED, peer);
     return;
   }
-  const now = nowUs();
+  const now = ctx.clock.nowUs();
   const key = keyOf(intent.venue, intent.instrument);
   const book = state.staleVenues.has(intent.venue) ? undefined : state.books.get(key);
   const totals = openOrderTotals(state, intent.venue, intent.instrument);
@@ -231,7 +230,7 @@ function onIntent(state: State, ctx: Ctx, intent: OrderIntent, peer: string): vo
 }
 
 function rejectToStrategy(state: State, ctx: Ctx, intent: OrderIntent, orderId: number, reason: RejectReason, peer: string): void {
-  const r = intentRejection(state.report, intent, orderId, reason, nowUs());
+  const r = intentRejection(state.report, intent, orderId, reason, ctx.clock.nowUs());
   const outbox = ctx.outboxes.get(peer);
   if (!outbox) {
     ctx.log.error({ peer, orderId, reason: rejectReasonName(reason) }, `intent ${orderId} from ${peer} rejected (${rejectReasonName(reason)}), but risk has no ring to ${peer} to say so`);
@@ -269,7 +268,7 @@ function book(state: State, ctx: Ctx, fill: BookableFill, orderId: number): bool
   }
   if (posted === null) return false;
   state.counters.fills++;
-  state.positionRecorder.send(state.ledger.snapshot(fill.venue, fill.instrument), nowUs());
+  state.positionRecorder.send(state.ledger.snapshot(fill.venue, fill.instrument), ctx.clock.nowUs());
   return true;
 }
 
@@ -328,7 +327,7 @@ function requestFillReplay(state: State, ctx: Ctx): void {
 /** `reason`: the finding in words, where the frame's numbers cannot say it (LEDGER_MISMATCH names the asset). */
 function panic(state: State, ctx: Ctx, d: PanicDescriptor, event: boolean, reason?: string): void {
   const key = `${d.kind}:${d.venue}:${d.instrument}`;
-  const now = Date.now();
+  const now = ctx.clock.now();
   const sentAt = state.activePanics.get(key);
   if (sentAt !== undefined && (!event || now - sentAt < EVENT_PANIC_REARM_MS)) return;
   state.activePanics.set(key, now);
@@ -338,7 +337,7 @@ function panic(state: State, ctx: Ctx, d: PanicDescriptor, event: boolean, reaso
   p.instrument = d.instrument;
   p.value = Number.isFinite(d.value) ? d.value : Number.MAX_VALUE;
   p.threshold = d.threshold;
-  p.tsUs = nowUs();
+  p.tsUs = ctx.clock.nowUs();
   const record = {
     kind: PANIC_NAMES[d.kind] ?? String(d.kind), venue: d.venue, instrument: d.instrument, value: p.value, threshold: d.threshold, atMs: now,
     ...(reason !== undefined ? { reason } : {}),
@@ -352,8 +351,8 @@ function panic(state: State, ctx: Ctx, d: PanicDescriptor, event: boolean, reaso
 
 /** The standing conditions, checked on the watch timer. A panic key clears when its breach does. */
 function watch(state: State, ctx: Ctx): void {
-  const now = nowUs();
-  const nowMs = Date.now();
+  const now = ctx.clock.nowUs();
+  const nowMs = ctx.clock.now();
   const cfg = ctx.config.panics;
   const breaches: PanicDescriptor[] = [];
   const positions = state.ledger.positions().filter((p) => p.qty !== 0);
@@ -415,7 +414,7 @@ function onVenueError(state: State, ctx: Ctx, message: unknown, peer: string): v
     return;
   }
   state.counters.venueErrors++;
-  const now = nowUs();
+  const now = ctx.clock.nowUs();
   const windowUs = ctx.config.panics.api_errors.window_ms * 1000;
   const window = recordApiError(state.apiErrors.get(notice.venue) ?? EMPTY_API_ERROR_WINDOW, now, windowUs);
   state.apiErrors.set(notice.venue, window);
@@ -429,7 +428,7 @@ function onControl(state: State, ctx: Ctx, message: unknown, peer: string): void
   switch (type) {
     case 'venue.stale':
       if (typeof venue === 'number') {
-        const { notice, problem } = parseVenueStaleNotice(message, nowUs());
+        const { notice, problem } = parseVenueStaleNotice(message, ctx.clock.nowUs());
         if (problem) {
           state.counters.badControl++;
           ctx.log.error({ peer }, `bad venue.stale from ${peer}: ${problem}; venue ${venue} is taken as stale all the same`);
@@ -508,7 +507,7 @@ function onVenueBalances(state: State, ctx: Ctx, message: unknown, peer: string)
   }
   state.ledgerCheck = result.state;
   state.counters.ledgerChecks++;
-  state.lastLedgerCheck = { venue: notice.venue, atMs: Date.now(), baselined: result.baselined, drifts: result.drifts };
+  state.lastLedgerCheck = { venue: notice.venue, atMs: ctx.clock.now(), baselined: result.baselined, drifts: result.drifts };
   if (result.baselined.length > 0) ctx.log.info({ venue: notice.venue, assets: result.baselined }, `ledger check: venue ${notice.venue} balances of ${result.baselined.join(', ')} taken as the baseline`);
   for (const d of result.drifts) if (d.strikes < ctx.config.ledger_check.confirmations) ctx.log.warn(d, `ledger check: ${d.reason}; panics if the next read agrees`);
   for (const d of result.mismatches) {
@@ -549,9 +548,9 @@ async function computeVar(state: State, ctx: Ctx): Promise<void> {
   try {
     const historical = (await state.pool.run({ method: 'historical', returns, exposures, confidence } satisfies VarTaskInput)) as VarTaskResult;
     const monteCarlo = (await state.pool.run({ method: 'monteCarlo', returns, exposures, confidence, scenarios, seed } satisfies VarTaskInput)) as VarTaskResult;
-    state.lastVar = { atMs: Date.now(), confidence, markets, samples: n, historical, monteCarlo };
+    state.lastVar = { atMs: ctx.clock.now(), confidence, markets, samples: n, historical, monteCarlo };
   } catch (error) {
-    state.lastVar = { atMs: Date.now(), error: (error as Error).message };
+    state.lastVar = { atMs: ctx.clock.now(), error: (error as Error).message };
     ctx.log.error(`VaR computation failed: ${(error as Error).message}`);
   } finally {
     state.varRunning = false;
@@ -604,7 +603,7 @@ async function restorePositions(state: State, ctx: Ctx): Promise<void> {
   requestFillReplay(state, ctx);
   if (url === undefined || state.positionsKnown || state.recoveryRunning || state.counters.fills > 0) return;
   state.recoveryRunning = true;
-  const started = Date.now();
+  const started = ctx.clock.now();
   const attempts = state.recovery.attempts + 1;
   try {
     const rows = await loadPositionRecovery(url);
@@ -615,12 +614,12 @@ async function restorePositions(state: State, ctx: Ctx): Promise<void> {
     for (const problem of problems) ctx.log.error(`position recovery: ${problem}`);
     state.drawdown = newDrawdownState(equityAtEntry(state.ledger));
     state.positionsKnown = true;
-    state.recovery = { source: 'database', positions: applied.positions, fills: applied.booked, problems, error: null, attempts, tookMs: Date.now() - started };
+    state.recovery = { source: 'database', positions: applied.positions, fills: applied.booked, problems, error: null, attempts, tookMs: ctx.clock.now() - started };
     ctx.log.info({ positions: applied.positions }, `positions rebuilt from the database: ${applied.booked} fill(s), ${applied.positions.length} open position(s)`);
     requestFillReplay(state, ctx);
   } catch (error) {
     const why = describeError(error);
-    state.recovery = { ...state.recovery, source: 'unavailable', error: why, attempts, tookMs: Date.now() - started };
+    state.recovery = { ...state.recovery, source: 'unavailable', error: why, attempts, tookMs: ctx.clock.now() - started };
     ctx.log.error({ err: error }, `position recovery FAILED (${why}): positions of before this start are unknown, every intent is refused (NOT_RECONCILED)`);
   } finally {
     state.recoveryRunning = false;
@@ -655,7 +654,7 @@ export default defineActor<RiskConfig, State>({
     const recorderOutbox = recorderPeer === null ? null : ctx.outboxes.get(recorderPeer);
     if (recorderOutbox === undefined) throw new Error(`risk config: recorder_peer "${recorderPeer}" is not wired (sends: [${[...ctx.outboxes.keys()].join(', ')}])`);
     const ledger = new Ledger(config.quote_asset, [...config.specs.values()]);
-    const startUs = nowUs();
+    const startUs = ctx.clock.nowUs();
     for (const [venue, amount] of config.deposits) ledger.deposit(venue, amount, startUs);
     const pool = new Piscina({ filename: join(compiledRoot(), 'actors/risk/var-task.js'), minThreads: 0, maxThreads: config.var.threads, idleTimeout: 30_000 });
     const state: State = {
@@ -695,7 +694,7 @@ export default defineActor<RiskConfig, State>({
       fillReplay: { requested: false, frames: 0, fills: 0, booked: 0, done: false },
       positionsKnown: config.database_url === undefined,
       recoveryRunning: false,
-      startedAtMs: Date.now(),
+      startedAtMs: ctx.clock.now(),
       counters: {
         intents: 0, approved: 0, rejected: {}, duplicateIntents: 0, badIntents: 0, reports: 0, fills: 0, badFills: 0, books: 0, trades: 0,
         venueErrors: 0, cancelRaces: 0, cancelsForwarded: 0, ringFull: {}, ignoredFrames: 0, badControl: 0, ledgerChecks: 0,

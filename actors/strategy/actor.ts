@@ -16,7 +16,6 @@ import { defineActor, type ActorContext, type Outbox } from '../../src/runtime/a
 import { DEPENDENCY_CONTROL, type BreakerState, type DependencyNotice } from '../../src/runtime/supervision/dependency-notices.js';
 import { executionReportCodec } from '../../src/runtime/codec/execution.js';
 import { orderIntentCodec } from '../../src/runtime/codec/orders.js';
-import { nowUs } from '../../src/runtime/clock.js';
 import { orderIdFor } from '../order-manager/client-order-id.js';
 import { ORDER_CANCEL, ORDER_CANCEL_STRATEGY, type OrderCancelRequest, type OrderCancelStrategyRequest } from '../order-manager/pipeline-messages.js';
 import { parseStrategyActorConfig, type StrategyActorConfig } from './config.js';
@@ -73,7 +72,7 @@ function persist(state: State, ctx: Ctx): void {
     quote: ctx.config.venues.map((venue) => ({ venue, balance: c.quoteBalance(venue) })),
     recentFills: state.recentFills,
     session: state.session,
-    savedAtMs: Date.now(),
+    savedAtMs: ctx.clock.now(),
   };
   saveStrategyState(ctx.config.state_file, record);
   state.counters.stateWrites++;
@@ -108,7 +107,7 @@ function submitToRisk(state: State, ctx: Ctx, intent: Readonly<OrderIntent>): vo
   r.status = ExecStatus.REJECTED;
   r.rejectReason = RejectReason.VENUE_UNAVAILABLE;
   r.side = intent.side;
-  r.receiveTsUs = nowUs();
+  r.receiveTsUs = ctx.clock.nowUs();
   state.localRejects.push(r);
 }
 
@@ -179,7 +178,7 @@ export default defineActor<StrategyActorConfig, State>({
     const loaded = loadStrategyState(config.state_file, config.strategy_id);
     const strategy = createStrategy(config.strategy, config.params);
     const venues = new Set(config.venues);
-    const session = currentSession();
+    const session = currentSession(ctx.clock.now());
     const resumed = loaded.kind === 'loaded' && sameSession(loaded.state.session, session) ? loaded.state : undefined;
     const seedPositions: SeedPosition[] =
       resumed?.positions ??
@@ -197,7 +196,7 @@ export default defineActor<StrategyActorConfig, State>({
       strategyId: config.strategy_id,
       strategy,
       sink,
-      now: nowUs,
+      now: () => ctx.clock.nowUs(),
       instruments: (venue, instrument) => (venues.has(venue) ? config.specs.get(instrument) : undefined),
       lastIntentId,
       positions: seedPositions,

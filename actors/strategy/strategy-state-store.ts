@@ -76,9 +76,9 @@ export interface ProcessSession {
   startedAtMs: number;
 }
 
-/** This process: its pid and start time (the same on every worker thread of it). */
-export function currentSession(): ProcessSession {
-  return { pid: process.pid, startedAtMs: Math.round(Date.now() - process.uptime() * 1000) };
+/** This process: its pid and start time (the same on every worker thread of it); `nowMs` is the actor clock's now. */
+export function currentSession(nowMs: number): ProcessSession {
+  return { pid: process.pid, startedAtMs: Math.round(nowMs - process.uptime() * 1000) };
 }
 
 /** The start time is derived from two clocks read at different moments: allow for the jitter. */

@@ -116,6 +116,8 @@ export interface StatusReport {
   readonly recentFills?: readonly unknown[] | null;
   /** The kill switch's last transitions (oldest first); null while it is not running. */
   readonly killSwitchHistory?: readonly unknown[] | null;
+  /** On a cluster node: the link's connection, the trading-state lease, each peer node's state and lag (src/cluster/link.ts). */
+  readonly cluster?: unknown;
 }
 
 /** What `status` carries of risk beyond positions and PnL (fields as actors/risk/actor.ts reports them). */
@@ -127,6 +129,13 @@ export interface RiskReport {
   readonly grossExposure: unknown;
   readonly dailyLoss: unknown;
   readonly peakEquity: string | null;
+}
+
+/** `tree --cluster`: one entry per cluster node, its tree or why it did not answer. */
+export interface ClusterTreeEntry {
+  readonly node: string;
+  readonly tree?: TreeNode;
+  readonly error?: string;
 }
 
 /** Portfolio totals as risk reports them; null where a position has no mark to be valued at. */
@@ -152,6 +161,8 @@ export type EventListener = (event: AdminEvent) => void;
 
 export interface AdminBackend {
   tree(): Promise<TreeNode>;
+  /** Every cluster node's tree (a single node: its own); optional for backends that are never clustered. */
+  clusterTree?(): Promise<ClusterTreeEntry[]>;
   actorGet(path: string): Promise<ActorDetail>;
   /** Graceful stop and start of one actor; resolves with its node after the restart. */
   actorRestart(path: string): Promise<TreeNode>;

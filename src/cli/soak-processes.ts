@@ -17,11 +17,14 @@ import type { FaultCommand } from '../../actors/venue-sim/fault-command.js';
 /** The compiled `bot4` entry next to this module. */
 const CLI_MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 
-/** The environment without the caller's BOT4_* settings and DATABASE_URL: the soak sets what the bot uses. */
+/**
+ * The environment without the caller's BOT4_* settings and DATABASE_URL: the soak sets what the bot uses;
+ * its metrics endpoint on any free port, so a soak never collides with a bot4 the operator runs on 18481.
+ */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BOT4_') && k !== 'DATABASE_URL') env[k] = v;
-  return { ...env, NO_COLOR: '1', ...extra };
+  return { ...env, NO_COLOR: '1', BOT4_METRICS__PORT: '0', ...extra };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -21,6 +21,7 @@ import { startAdminServer, type AdminServer } from '../admin/server.js';
 import { ConfigError } from '../config/config-error.js';
 import { actorConfigIssues } from '../config/actor-configs.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { MetricsSetupError, metricsToken, type MetricsServer } from '../metrics/server.js';
 import { createLogging, type Logging } from '../logging/logger.js';
 import { START_HELP } from './help.js';
 import { packageRoot } from '../runtime/package-root.js';
@@ -47,13 +48,15 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
   }
 
   let loaded: LoadedConfig;
+  let metricsBearer: string | undefined;
   try {
     loaded = loadConfig({ configFile: options.config });
+    if (loaded.config.metrics !== false) metricsBearer = metricsToken(loaded.config.metrics, process.env);
     // what an actor would refuse at its start is refused now, before any actor runs
     const actorIssues = await actorConfigIssues(loaded.config, packageRoot());
     if (actorIssues.length > 0) throw new ConfigError(actorIssues);
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof MetricsSetupError) {
       err.write(`bot4 start: ${e.message}\n`);
       return 2;
     }
@@ -70,7 +73,7 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
     }
     throw e;
   }
-  const logging = await createLogging({ ...config.logging, secrets: dashboardToken ? [...loaded.secrets, dashboardToken.value] : loaded.secrets });
+  const logging = await createLogging({ ...config.logging, secrets: [...loaded.secrets, ...(metricsBearer ? [metricsBearer] : []), ...(dashboardToken ? [dashboardToken.value] : [])] });
   const log = logging.logger;
   log.info({ files: loaded.files, config }, 'configuration loaded');
 
@@ -81,6 +84,7 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
   const { createRuntime } = await import('../runtime/runtime.js');
   const runtime: Runtime = createRuntime(config, { logger: log, logging });
   let admin: AdminServer | undefined;
+  let metrics: MetricsServer | undefined;
   let dashboard: DashboardServer | undefined;
   let shuttingDown: Promise<void> | undefined;
 
@@ -91,6 +95,7 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
       try {
         // During start-up the runtime closes the gate at once and stops the tree once it has started.
         await runtime.shutdown(reason);
+        await metrics?.close();
         // open pages are told the runtime stopped (they show the feed as lost), then the socket closes
         await dashboard?.close(reason);
         await admin?.close();
@@ -145,6 +150,20 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
     return 1;
   }
 
+  if (config.metrics !== false) {
+    try {
+      const { startMetrics } = await import('../metrics/metrics.js');
+      metrics = await startMetrics(runtime, config.metrics, metricsBearer, log);
+      log.info({ url: metrics.url }, 'metrics endpoint open');
+    } catch (e) {
+      log.error({ err: e }, 'metrics endpoint unavailable');
+      err.write(`bot4 start: ${(e as Error).message}\n`);
+      await admin.close();
+      await logging.close();
+      return 1;
+    }
+  }
+
   if (config.dashboard !== false && dashboardToken) {
     try {
       // Before boot, like the admin socket: the page shows the start-up and a trip from it is taken from the first moment.
@@ -163,6 +182,7 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
     } catch (e) {
       log.error({ err: e }, 'dashboard unavailable');
       err.write(`bot4 start: ${(e as Error).message}\n`);
+      await metrics?.close();
       await admin.close();
       await logging.close();
       return 1;
@@ -179,13 +199,14 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
     if (shuttingDown) return exited;
     log.fatal({ err: e }, 'runtime failed to start');
     err.write(`bot4 start: the runtime failed to start: ${(e as Error).message}\n`);
+    await metrics?.close();
     await dashboard?.close('the runtime failed to start');
     await admin.close();
     await logging.close();
     return 1;
   }
 
-  if (!shuttingDown) out.write(banner(loaded, await backend.tree(), config.admin.socket_path, logging.file, dashboard?.url));
+  if (!shuttingDown) out.write(banner(loaded, await backend.tree(), config.admin.socket_path, logging.file, metrics?.url, dashboard?.url));
   return exited;
 }
 
@@ -249,7 +270,7 @@ async function stillRunning(runtime: AdminBackend): Promise<string[]> {
   return paths;
 }
 
-function banner(loaded: LoadedConfig, tree: TreeNode, socketPath: string, logFile: string, dashboardUrl: string | undefined): string {
+function banner(loaded: LoadedConfig, tree: TreeNode, socketPath: string, logFile: string, metricsUrl: string | undefined, dashboardUrl: string | undefined): string {
   const actors: TreeNode[] = [];
   const walk = (node: TreeNode): void => {
     if (node.kind === 'actor') actors.push(node);
@@ -263,6 +284,7 @@ function banner(loaded: LoadedConfig, tree: TreeNode, socketPath: string, logFil
     `  actors:       ${running} of ${actors.length} running: ${actors.map((a) => a.path).join(', ')}`,
     `  admin socket: ${socketPath}   (bot4 ctl tree)`,
     `  log file:     ${logFile}`,
+    `  metrics:      ${metricsUrl ?? 'off (metrics: false)'}`,
     `  dashboard:    ${dashboardUrl ?? 'off (dashboard: false)'}`,
     `  stop:         Ctrl-C, kill -TERM ${process.pid}, or bot4 ctl shutdown "<reason>"`,
     '',

@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import { parseTreeSpec, TreeSpecError } from '../runtime/supervision/tree-spec.js';
 import { gpioConfigSchema } from '../safety/gpio-panel.js';
+import { clusterSchema, clusterTreeIssues } from '../cluster/config.js';
 
 const positiveInt = () => z.number().int().positive();
 
@@ -103,6 +104,64 @@ export const databaseSchema = z.looseObject({
 /** The kill switch's main-thread side: its GPIO panel (the actor's own settings live in its tree node). */
 export const killswitchSchema = z.strictObject({ gpio: gpioConfigSchema.prefault({}) }).prefault({});
 
+const envVarName = () => z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must name an environment variable (upper-case letters, digits and _)');
+const loopbackHosts = new Set(['127.0.0.1', '::1', 'localhost']);
+export const isLoopbackHost = (host: string): boolean => loopbackHosts.has(host) || host.startsWith('127.');
+
+/**
+ * `GET /metrics` in the Prometheus text format (src/metrics/, docs/metrics.md); `metrics: false`
+ * turns it off. On a non-loopback host every scrape must carry the bearer token set in the
+ * environment variable `token_env` (start refuses without it); on loopback the token is asked
+ * for only when that variable is set.
+ */
+export const metricsSchema = z.union([
+  z.literal(false),
+  z.strictObject({
+    /** 0 picks a free port (the banner prints the URL). */
+    port: z.number().int().min(0).max(65_535).default(18_481),
+    host: z.string().min(1).default('127.0.0.1'),
+    token_env: envVarName().default('BOT4_METRICS_TOKEN'),
+    /** Scrapes closer together than this are answered from the last sample: actors are asked at most this often. */
+    min_sample_interval_ms: z.number().int().min(0).max(60_000).default(1000),
+  }),
+]);
+
+/** One place alerts go. Secrets (a webhook URL carries its token; the Telegram bot token) come from environment variables named here. */
+const alertSinkSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('webhook'), name: z.string().min(1), url_env: envVarName() }),
+  z.strictObject({ type: z.literal('slack'), name: z.string().min(1), url_env: envVarName() }),
+  z.strictObject({ type: z.literal('discord'), name: z.string().min(1), url_env: envVarName() }),
+  z.strictObject({
+    type: z.literal('telegram'),
+    name: z.string().min(1),
+    token_env: envVarName(),
+    chat_id: z.union([z.string().min(1), z.number().int()]).transform(String),
+    /** Telegram's Bot API; a test points it at a local receiver. */
+    base_url: z.url({ protocol: /^https?$/ }).default('https://api.telegram.org'),
+  }),
+]);
+
+/** Alerts (src/alerts/, docs/alerts.md): which incidents raise one, how often, and where they go. */
+export const alertsSchema = z.strictObject({
+  sinks: z.array(alertSinkSchema).max(16).readonly().default([]).refine((sinks) => new Set(sinks.map((s) => s.name)).size === sinks.length, 'sink names must be unique'),
+  /** A venue whose market feed stays stale or disconnected this long raises `venue-down`. */
+  venue_down_after_ms: positiveInt().default(30_000),
+  /** An actor that exits unrequested this many times within `crash_loop_window_ms` raises `crash-loop`. */
+  crash_loop_exits: positiveInt().max(1000).default(3),
+  crash_loop_window_ms: positiveInt().default(60_000),
+  /** The same incident raised again (it closed and reopened) within this is suppressed and counted. */
+  repeat_after_ms: z.number().int().min(0).default(300_000),
+  /** At most this many alerts per minute in all; the rest are suppressed and counted. */
+  max_per_minute: positiveInt().max(10_000).default(30),
+  /** Delivery retries per sink, doubling from retry_min_ms up to retry_max_ms. */
+  retry_attempts: z.number().int().min(0).max(20).default(5),
+  retry_min_ms: positiveInt().default(500),
+  retry_max_ms: positiveInt().default(30_000),
+  request_timeout_ms: positiveInt().max(120_000).default(10_000),
+  /** How often the recorder is asked whether it spools (and venue deadlines are checked). */
+  poll_ms: z.number().int().min(100).max(600_000).default(2000),
+});
+
 /**
  * The read-only web dashboard `bot4 start` serves (docs/dashboard.md); `dashboard: false` turns it off.
  * Its access token is never configured here: it is read from (or created in) `token_path`, mode 0600,
@@ -128,11 +187,20 @@ export const configSchema = z.strictObject({
   venues: venuesSchema,
   database: databaseSchema.prefault({}),
   killswitch: killswitchSchema,
+  metrics: metricsSchema.default({ port: 18_481, host: '127.0.0.1', token_env: 'BOT4_METRICS_TOKEN', min_sample_interval_ms: 1000 }),
+  alerts: alertsSchema.prefault({}),
   dashboard: z.union([z.literal(false), dashboardSchema]).prefault({}),
+  /** This process as one node of a cluster over NATS (src/cluster/config.ts, docs/cluster.md); absent: a single node. */
+  cluster: clusterSchema.optional(),
+}).superRefine((config, ctx) => {
+  for (const message of clusterTreeIssues(config.cluster, config.tree)) ctx.addIssue({ code: 'custom', path: ['tree'], message, input: undefined });
 });
 
 export type Bot4Config = z.output<typeof configSchema>;
 export type RuntimeConfig = z.output<typeof runtimeSchema>;
 export type AdminConfig = z.output<typeof adminSchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
+export type MetricsConfig = Exclude<z.output<typeof metricsSchema>, false>;
+export type AlertsConfig = z.output<typeof alertsSchema>;
+export type AlertSinkConfig = z.output<typeof alertSinkSchema>;
 export type DashboardConfig = z.output<typeof dashboardSchema>;

@@ -79,6 +79,17 @@ export interface TradingGateReader {
   flattenPermitted(): boolean;
 }
 
+/**
+ * The actor's only source of time. The worker host reads the wall clock; the simulation
+ * host (src/sim/) reads its virtual clock, so the same actor code runs under both.
+ */
+export interface ActorClock {
+  /** Milliseconds since the epoch (what Date.now() would say live). */
+  now(): number;
+  /** Microseconds since the epoch, as a number (fractional live, like src/runtime/clock.ts nowUs). */
+  nowUs(): number;
+}
+
 export interface ActorContext<Config = unknown> {
   readonly name: string;
   readonly path: string;
@@ -86,6 +97,8 @@ export interface ActorContext<Config = unknown> {
   readonly config: Config;
   readonly log: Logger;
   readonly random: Random;
+  /** Time for everything the actor decides or stamps; timers are scheduled by the host from `timers`. */
+  readonly clock: ActorClock;
   readonly gate: TradingGateReader;
   /**
    * The trading gate's shared memory. Only the kill-switch actor writes it (through

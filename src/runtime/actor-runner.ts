@@ -23,6 +23,7 @@ import { RingReader, RingWriter, type FrameHandler } from './ring.js';
 import { TradingGate } from './trading-gate.js';
 import type { ActorWiring } from './wiring.js';
 import { seededRandom } from '../domain/random.js';
+import { wallClock } from './clock.js';
 import { compiledRoot } from './package-root.js';
 import { CONTROL_TYPE, CONTROL_VERSION, encodeControl } from './codec/control-frame.js';
 import type { ActorAssignment, ActorControlApi, ActorLocalStats, HostSpec } from './actor-protocol.js';
@@ -139,7 +140,8 @@ class Host {
       config,
       log: this.log,
       random: seededRandom(spec.seed),
-      gate: new TradingGate(wiring.gate),
+      clock: wallClock,
+      gate: new TradingGate(wiring.gate, wallClock),
       gateBuffer: wiring.gate,
       outboxes,
       inboundPeers,
@@ -203,7 +205,9 @@ class Host {
         frame.length = length;
         const t0 = performance.now();
         def.handle(this.state, frame, this.ctx);
-        handlerTimes.record(Math.max(1, Math.round((performance.now() - t0) * 1e6)));
+        const ns = Math.max(1, Math.round((performance.now() - t0) * 1e6));
+        handlerTimes.record(ns);
+        status.observeHandlerNs(ns);
       },
     };
   }

@@ -6,8 +6,12 @@
  *
  * Int32 words (Atomics): heartbeat counter, phase.
  * Float64 slots (plain stores by the single writer; aligned 8-byte stores do not tear):
- * message counters and the handler-time percentiles the worker publishes periodically.
+ * message counters, the handler-time percentiles the worker publishes periodically, and a
+ * fixed-bucket handler-time histogram (counts per bucket and the sum) the worker adds each
+ * measurement to, so the supervisor can export a real Prometheus histogram (src/metrics/).
  */
+import { HANDLER_BUCKET_BOUNDS_NS } from './handler-buckets.js';
+
 const INT_WORDS = 16; // 64 bytes: the heartbeat has its own cache line
 const HEARTBEAT = 0;
 const PHASE = 1;
@@ -25,8 +29,12 @@ const F64 = {
   HANDLER_P99_NS: 6,
   HANDLER_MAX_NS: 7,
   HANDLER_COUNT: 8,
+  HANDLER_SUM_NS: 9,
+  /** First of HANDLER_BUCKET_BOUNDS_NS.length + 1 per-bucket counts (the last is above every bound). */
+  HANDLER_BUCKETS: 16,
 } as const;
-const F64_SLOTS = 16;
+const BUCKET_SLOTS = HANDLER_BUCKET_BOUNDS_NS.length + 1;
+const F64_SLOTS = F64.HANDLER_BUCKETS + BUCKET_SLOTS;
 
 export function createStatusBlock(): SharedArrayBuffer {
   return new SharedArrayBuffer(INT_WORDS * 4 + F64_SLOTS * 8);
@@ -42,6 +50,8 @@ export interface ActorCounters {
   handlerP99Ns: number;
   handlerMaxNs: number;
   handlerCount: number;
+  /** Handler times by bucket: counts[i] fell at or below HANDLER_BUCKET_BOUNDS_NS[i] (and above the bound before); the last is above every bound. */
+  handlerBuckets: { counts: number[]; sumNs: number };
 }
 
 /** Worker side: the single writer. */
@@ -72,6 +82,14 @@ export class StatusWriter {
   }
   countDroppedOut(): void {
     this.f64[F64.DROPPED_OUT]! += 1;
+  }
+  /** One handler time into the fixed-bucket histogram: a few compares and two stores, no allocation. */
+  observeHandlerNs(ns: number): void {
+    const f = this.f64;
+    let i = 0;
+    while (i < HANDLER_BUCKET_BOUNDS_NS.length && ns > HANDLER_BUCKET_BOUNDS_NS[i]!) i++;
+    f[F64.HANDLER_BUCKETS + i]! += 1;
+    f[F64.HANDLER_SUM_NS]! += ns;
   }
   publishHandlerTimes(p50Ns: number, p99Ns: number, maxNs: number, count: number): void {
     this.f64[F64.HANDLER_P50_NS] = p50Ns;
@@ -111,6 +129,7 @@ export class StatusReader {
       handlerP99Ns: f[F64.HANDLER_P99_NS]!,
       handlerMaxNs: f[F64.HANDLER_MAX_NS]!,
       handlerCount: f[F64.HANDLER_COUNT]!,
+      handlerBuckets: { counts: Array.from(f.subarray(F64.HANDLER_BUCKETS, F64.HANDLER_BUCKETS + BUCKET_SLOTS)), sumNs: f[F64.HANDLER_SUM_NS]! },
     };
   }
 }

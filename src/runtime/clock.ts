@@ -1,3 +1,5 @@
+import type { ActorClock } from './actor-definition.js';
+
 /**
  * Local wall-clock time in microseconds since the epoch, as a number (no BigInt, so
  * reading the clock allocates nothing). Every thread derives it from its own
@@ -8,3 +10,6 @@
 export function nowUs(): number {
   return (performance.timeOrigin + performance.now()) * 1000;
 }
+
+/** The live actor clock: real time (the simulation host supplies a virtual one instead). */
+export const wallClock: ActorClock = { now: () => Date.now(), nowUs };

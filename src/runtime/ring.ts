@@ -26,8 +26,12 @@ import {
  * (layout in ring-layout.ts, design and memory-ordering argument in docs/ring-buffer.md).
  *
  * The producer writes header and payload with plain typed-array stores and publishes them
- * with one Atomics.store of the write index; the consumer Atomics.loads the write index
- * before reading, so it never sees a torn frame. reserve/publish/poll allocate nothing.
+ * with one Atomics.store of the write index (one per burst with stage() + flush()); the
+ * consumer Atomics.loads the write index before reading, so it never sees a torn frame.
+ * Each side keeps a cached copy of the other's index and loads the shared one only when
+ * the cache says full (producer) or empty (consumer), and the consumer commits once per
+ * batch, so in a busy stream the two index lines rarely travel between cores.
+ * reserve/stage/flush/publish/poll allocate nothing.
  */
 
 export type FullPolicy = 'block' | 'drop-newest' | 'fail';
@@ -110,6 +114,8 @@ function attach(sab: SharedArrayBuffer, who: string): number {
 }
 
 const NO_RESERVATION = -1;
+/** A reader commits mid-batch after handling capacity / COMMIT_FRACTION bytes. */
+const COMMIT_FRACTION = 4;
 
 export class RingWriter {
   readonly view: DataView;
@@ -121,8 +127,10 @@ export class RingWriter {
   private readonly mask: number;
   private readonly maxPayload: number;
   private readonly doorbell: Doorbell | undefined;
-  /** Our own write index (we are the only writer, so it is never stale). */
+  /** Our own write index, staged frames included (we are the only writer, so it is never stale). */
   private writeIndex: number;
+  /** The write index last stored in the SAB: frames between it and writeIndex are staged, not yet visible. */
+  private publishedIndex: number;
   /** Last read index seen; reloaded only when space looks short (keeps the consumer's line cold). */
   private knownReadIndex: number;
   /** Data position of the reserved frame's header, or NO_RESERVATION. */
@@ -148,6 +156,7 @@ export class RingWriter {
     this.mask = this.capacityBytes - 1;
     this.maxPayload = maxPayloadBytes(this.capacityBytes);
     this.writeIndex = Atomics.load(this.words, Slot.WRITE_INDEX);
+    this.publishedIndex = this.writeIndex;
     this.knownReadIndex = Atomics.load(this.words, Slot.READ_INDEX);
   }
 
@@ -185,21 +194,40 @@ export class RingWriter {
     return RING_HEADER_BYTES + framePosition + FRAME_HEADER_BYTES;
   }
 
-  /** Publishes the reserved frame (and its wrap padding) in one Atomics.store, then rings the doorbell. */
+  /** Publishes the reserved frame (and any frames staged before it): stage(), then flush(). */
   publish(type: number, version: number): void {
+    this.stage(type, version);
+    this.flush();
+  }
+
+  /**
+   * Completes the reserved frame (and its wrap padding) without making it visible: the
+   * reader sees it at the next flush() or publish(). A producer that writes a burst stages
+   * each frame and flushes once, so the burst costs one Atomics.store and one doorbell
+   * check instead of one per frame. reserve() flushes by itself before it waits or refuses
+   * for want of space, so staged frames can never wedge a full ring.
+   */
+  stage(type: number, version: number): void {
     const position = this.reservedPosition;
-    if (position === NO_RESERVATION) throw new Error('RingWriter.publish: nothing reserved (call reserve() first)');
+    if (position === NO_RESERVATION) throw new Error('RingWriter.publish/stage: nothing reserved (call reserve() first)');
     if (!(type >= 1 && type <= MAX_FRAME_TYPE && (type | 0) === type)) {
-      throw new RangeError(`RingWriter.publish: frame type must be an integer in [1, ${MAX_FRAME_TYPE}] (0 is padding), got ${type}`);
+      throw new RangeError(`RingWriter.publish/stage: frame type must be an integer in [1, ${MAX_FRAME_TYPE}] (0 is padding), got ${type}`);
     }
     if (!(version >= 0 && version <= MAX_FRAME_VERSION && (version | 0) === version)) {
-      throw new RangeError(`RingWriter.publish: frame version must be an integer in [0, ${MAX_FRAME_VERSION}], got ${version}`);
+      throw new RangeError(`RingWriter.publish/stage: frame version must be an integer in [0, ${MAX_FRAME_VERSION}], got ${version}`);
     }
     this.words[(RING_HEADER_BYTES + position) >> 2] = this.reservedLength;
     this.words[(RING_HEADER_BYTES + position + 4) >> 2] = encodeFrameMeta(type, version);
     this.writeIndex = this.reservedEnd;
     this.reservedPosition = NO_RESERVATION;
-    Atomics.store(this.words, Slot.WRITE_INDEX, this.writeIndex);
+  }
+
+  /** Makes every staged frame visible in one Atomics.store, then rings the doorbell. Nothing staged: no-op. */
+  flush(): void {
+    const writeIndex = this.writeIndex;
+    if (writeIndex === this.publishedIndex) return;
+    this.publishedIndex = writeIndex;
+    Atomics.store(this.words, Slot.WRITE_INDEX, writeIndex);
     if (this.doorbell !== undefined) this.doorbell.ring();
   }
 
@@ -220,7 +248,7 @@ export class RingWriter {
     return true;
   }
 
-  /** Published bytes not yet committed by the consumer (padding included). */
+  /** Published and staged bytes not yet committed by the consumer (padding included). */
   depthBytes(): number {
     return (this.writeIndex - Atomics.load(this.words, Slot.READ_INDEX)) | 0;
   }
@@ -243,6 +271,8 @@ export class RingWriter {
 
   /** The ring is full: apply the policy. True when space appeared (block), false when dropped. */
   private waitForSpace(payloadLength: number, needed: number): boolean {
+    // The reader can only free space it can see.
+    this.flush();
     Atomics.add(this.words, Slot.FULL_EVENTS, 1);
     if (this.policy === 'drop-newest') {
       Atomics.add(this.words, Slot.DROPPED, 1);
@@ -283,49 +313,67 @@ export class RingReader {
   private readIndex: number;
   /** Last write index loaded; reloaded only when we have caught up with it. */
   private knownWriteIndex: number;
+  /** Handled bytes after which poll commits even mid-batch, so that a producer sees space early. */
+  private readonly commitEveryBytes: number;
 
   constructor(sab: SharedArrayBuffer) {
     this.capacityBytes = attach(sab, 'RingReader');
     this.words = new Int32Array(sab);
     this.view = new DataView(sab);
     this.mask = this.capacityBytes - 1;
+    this.commitEveryBytes = this.capacityBytes / COMMIT_FRACTION;
     this.readIndex = Atomics.load(this.words, Slot.READ_INDEX);
     this.knownWriteIndex = this.readIndex;
   }
 
   /**
-   * Hands up to `maxFrames` frames to `handler`, committing the read index after each
-   * handler call returns: if the handler throws, the frame stays uncommitted and is
-   * delivered again (to this reader's next poll or to a reader re-attached to the SAB).
-   * A corrupt header is counted and everything published so far is skipped (see
-   * docs/ring-buffer.md); poll never throws for ring contents.
+   * Hands up to `maxFrames` frames to `handler` and commits them once at the end of the
+   * batch (earlier when a producer is blocked on the ring or a quarter of the ring is
+   * handled): the read index only ever moves past frames whose handler returned. If the
+   * handler throws, the frames before it are committed and the throwing frame is not: it
+   * is delivered again (to this reader's next poll or to a reader re-attached to the SAB).
+   * If the thread dies inside the batch, every frame after the last commit is delivered
+   * again to the next reader (at-least-once). A corrupt header is counted and everything
+   * published so far is skipped (see docs/ring-buffer.md); poll never throws for ring contents.
    */
   poll(handler: FrameHandler, maxFrames: number): number {
+    const words = this.words;
+    const capacity = this.capacityBytes;
     let handled = 0;
-    while (handled < maxFrames) {
-      let readIndex = this.readIndex;
-      if (readIndex === this.knownWriteIndex) {
-        this.knownWriteIndex = Atomics.load(this.words, Slot.WRITE_INDEX);
-        if (readIndex === this.knownWriteIndex) break;
+    /** Start of the next frame: everything before it has been handled. */
+    let readIndex = this.readIndex;
+    try {
+      while (handled < maxFrames) {
+        if (readIndex === this.knownWriteIndex) {
+          this.knownWriteIndex = Atomics.load(words, Slot.WRITE_INDEX);
+          if (readIndex === this.knownWriteIndex) break;
+        }
+        const available = (this.knownWriteIndex - readIndex) >>> 0;
+        const position = readIndex & this.mask;
+        const headerSlot = (RING_HEADER_BYTES + (position & ~7)) >> 2;
+        const length = words[headerSlot]!;
+        const meta = words[headerSlot + 1]!;
+        const corruption = checkFrameHeader(position, available, length, meta, capacity);
+        if (corruption !== Corruption.NONE) {
+          // Ends this poll so that a stream of garbage cannot keep it looping.
+          this.skipCorrupt(corruption, available);
+          readIndex = this.readIndex;
+          break;
+        }
+        const type = frameType(meta);
+        if (type !== PADDING_TYPE) {
+          handler.onFrame(type, frameVersion(meta), this.view, RING_HEADER_BYTES + position + FRAME_HEADER_BYTES, length);
+          handled++;
+        }
+        readIndex = (readIndex + frameBytesFor(length)) | 0;
+        // The flag's line is written only when a producer blocks, so this load stays in our cache.
+        if (Atomics.load(words, Slot.PRODUCER_WAITING) !== 0 || ((readIndex - this.readIndex) | 0) >= this.commitEveryBytes) {
+          this.commit(readIndex);
+        }
       }
-      const available = (this.knownWriteIndex - readIndex) >>> 0;
-      const position = readIndex & this.mask;
-      const headerSlot = (RING_HEADER_BYTES + (position & ~7)) >> 2;
-      const length = this.words[headerSlot]!;
-      const meta = this.words[headerSlot + 1]!;
-      const corruption = checkFrameHeader(position, available, length, meta, this.capacityBytes);
-      if (corruption !== Corruption.NONE) {
-        // Ends this poll so that a stream of garbage cannot keep it looping.
-        this.skipCorrupt(corruption, available);
-        break;
-      }
-      const type = frameType(meta);
-      readIndex = (readIndex + frameBytesFor(length)) | 0;
-      if (type !== PADDING_TYPE) {
-        handler.onFrame(type, frameVersion(meta), this.view, RING_HEADER_BYTES + position + FRAME_HEADER_BYTES, length);
-        handled++;
-      }
-      this.commit(readIndex);
+    } finally {
+      // Runs on a throw too: commits the frames before the one whose handler threw.
+      if (readIndex !== this.readIndex) this.commit(readIndex);
     }
     return handled;
   }

@@ -34,11 +34,15 @@ import { DEPENDENCY_CONTROL, DependencyNotifier } from './supervision/dependency
 import { StandbyPool } from './standby-pool.js';
 import { SupervisionTree, UnknownPathError, type StopReport } from './supervision/supervision-tree.js';
 import type { ActorNodeSpec, SupervisorNodeSpec, TreeNodeSpec } from './supervision/tree-spec.js';
+import type { NodeSnapshot } from './supervision/snapshot.js';
 import { TradingGate, beatSupervisor, closeForShutdown, createTradingGate, forceHalt } from './trading-gate.js';
 import { toTreeNode, findTreeNode, specTreeNode } from './tree-view.js';
 import { TripRelay } from './trip-relay.js';
 import { venueStatus } from './venue-status.js';
 import { buildWiring, type ActorWiring } from './wiring.js';
+import type { ClusterConfig } from '../cluster/config.js';
+import { ClusterLink, type ClusterStatus } from '../cluster/link.js';
+import { wireRemoteEdges } from '../cluster/remote-edges.js';
 
 export interface RuntimeOptions {
   tree: SupervisorNodeSpec;
@@ -58,6 +62,8 @@ export interface RuntimeOptions {
   database?: RuntimeDatabaseOptions;
   /** Warm standby workers for fast restarts (src/runtime/standby-pool.ts); default true. */
   standbyWorkers?: boolean;
+  /** This process as one node of a cluster (src/cluster/, docs/cluster.md). */
+  cluster?: ClusterConfig;
 }
 
 const KILL_SWITCH_KIND = 'kill-switch';
@@ -112,6 +118,9 @@ export class Runtime implements AdminBackend {
   private dependencies: DependencyNotifier | undefined;
   private database: RuntimeDatabase | null = null;
   private readonly standbys: StandbyPool;
+  /** The link to the other nodes when this process is one node of a cluster. */
+  readonly cluster: ClusterLink | undefined;
+  private lastPublishedGateSeq = -1;
   readonly startedAt = Date.now();
 
   private constructor(private readonly options: RuntimeOptions) {
@@ -129,6 +138,24 @@ export class Runtime implements AdminBackend {
         if (event.type === 'standby-exited') options.logger.warn({ standby: data }, `standby worker of ${event.kind} exited while idle${event.replaced ? '; replaced' : ''}`);
       },
     });
+    this.cluster = options.cluster
+      ? new ClusterLink(options.cluster, {
+          gate: this.gateBuffer,
+          logger: options.logger.child({ path: 'supervisor/cluster' }),
+          event: (topic, data) => this.publish(topic, data),
+          takeTrip: async (source, reason) => {
+            await this.trip(source, reason);
+          },
+          tree: () => this.tree(),
+          dependency: (names, notice) => {
+            for (const actor of actorNodes(this.treeSpec).filter((a) => names.includes(a.name))) {
+              this.handleAt(actor.path)
+                ?.invoke(DEPENDENCY_CONTROL, notice)
+                .catch((err: Error) => options.logger.warn({ err, path: actor.path, notice }, `could not tell ${actor.path} that ${notice.subtree} is ${notice.state}: ${err.message}`));
+            }
+          },
+        })
+      : undefined;
   }
 
   /**
@@ -155,6 +182,7 @@ export class Runtime implements AdminBackend {
     this.booting ??= this.bootOnce().catch(async (error: unknown) => {
       clearInterval(this.beat);
       this.panel?.close();
+      await this.cluster?.stop();
       await this.standbys.stop();
       await this.database?.stop();
       throw error;
@@ -164,7 +192,10 @@ export class Runtime implements AdminBackend {
 
   private async bootOnce(): Promise<void> {
     const { logger } = this.options;
-    if (!this.killSwitchNode) logger.warn('no kill-switch actor in the tree: the trading gate stays HALTED and no order can leave');
+    if (this.cluster && !this.cluster.isKillSwitchNode) {
+      if (this.killSwitchNode) throw new Error(`${this.killSwitchNode.path}: a kill switch on node ${this.options.cluster!.node}, but cluster.kill_switch_node is ${this.options.cluster!.kill_switch_node}; one kill switch owns the cluster's state`);
+      logger.info(`the trading gate mirrors the kill switch on node ${this.options.cluster!.kill_switch_node} (docs/cluster.md)`);
+    } else if (!this.killSwitchNode) logger.warn('no kill-switch actor in the tree: the trading gate stays HALTED and no order can leave');
     this.beat = setInterval(() => this.onBeat(), this.options.heartbeatMs ?? SUPERVISOR_BEAT_MS);
     beatSupervisor(this.gateBuffer);
     this.panelOpening = GpioPanel.open(this.options.gpio, {
@@ -172,12 +203,15 @@ export class Runtime implements AdminBackend {
       onTrip: (source, reason) => void this.trip(source, reason).catch((err: Error) => logger.error({ err }, `GPIO trip failed: ${err.message}`)),
     });
     this.panel = await this.panelOpening;
+    // Before anything else starts: a second process claiming this node's name stops the boot here.
+    await this.cluster?.start();
     this.database = await openRuntimeDatabase(this.treeSpec, this.options.database ?? {}, logger);
     if (this.database) this.treeSpec = this.database.tree;
     this.wiring = buildWiring(
       actorNodes(this.treeSpec).map((a) => ({ name: a.name, path: a.path, sends: a.sends, ringBytes: a.ringBytes, fullPolicy: a.fullPolicy, edgeOverrides: a.edgeOverrides })),
       this.gateBuffer,
     );
+    if (this.cluster) await this.cluster.attach(wireRemoteEdges(actorNodes(this.treeSpec), this.wiring));
     const supervision = new SupervisionTree<ActorWiring>(this.treeSpec, {
       startChild: (spec, wiring) => this.startChild(spec, wiring),
       wiringFor: (path) => this.wiringOf(path),
@@ -230,6 +264,11 @@ export class Runtime implements AdminBackend {
   private onBeat(): void {
     beatSupervisor(this.gateBuffer);
     const state = this.gate.read();
+    // The kill switch's node tells the cluster of a transition at once, not at the next beat.
+    if (this.cluster?.isKillSwitchNode && this.gate.seq() !== this.lastPublishedGateSeq) {
+      this.lastPublishedGateSeq = this.gate.seq();
+      this.cluster.publishStateNow();
+    }
     if (state !== this.lastShownState) {
       this.lastShownState = state;
       this.panel?.showState(state);
@@ -250,6 +289,7 @@ export class Runtime implements AdminBackend {
   }
 
   private requireKillSwitch(command: string): ActorHandle {
+    if (this.cluster && !this.cluster.isKillSwitchNode) throw new AdminError('not_available', `${command}: the kill switch runs on node ${this.options.cluster!.kill_switch_node}; use that node's admin socket`);
     if (!this.killSwitchNode) throw new AdminError('not_available', `${command}: this tree has no kill-switch actor`);
     const handle = this.killSwitch();
     if (!handle) {
@@ -266,6 +306,7 @@ export class Runtime implements AdminBackend {
    */
   async trip(source: 'admin' | GpioTripSource, reason: string): Promise<TradingStateReport> {
     this.publish('killswitch.trip-requested', { source, reason });
+    if (this.cluster && !this.cluster.isKillSwitchNode) return this.forwardTrip(source, reason);
     let outcome;
     try {
       outcome = await this.trips.trip(source, reason);
@@ -277,12 +318,35 @@ export class Runtime implements AdminBackend {
     return { state: 'HALTED', reason: `${last.reason} (${outcome.why}: latched HALTED in its state file, gate held closed until it takes the trip)`, since: new Date(last.atMs).toISOString() };
   }
 
+  /**
+   * A trip on a node without the kill switch: the gate here is held closed at once, and the trip
+   * goes to the kill switch's node (stored by JetStream, delivered when that node can take it).
+   */
+  private async forwardTrip(source: 'admin' | GpioTripSource, reason: string): Promise<TradingStateReport> {
+    const cluster = this.cluster!;
+    const { stored } = cluster.forwardTrip(source, reason);
+    const storedInTime = await Promise.race([stored.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), this.options.cluster!.lease_ms).unref())]);
+    const where = `node ${this.options.cluster!.kill_switch_node}'s kill switch`;
+    return {
+      state: 'HALTED',
+      reason: `${reason} (gate held closed here; ${storedInTime ? `stored for ${where}` : `${where} not reachable yet: the trip is retried until stored`})`,
+      since: new Date().toISOString(),
+    };
+  }
+
   private async tradingReport(): Promise<TradingStateReport> {
     return (await this.killSwitchReport()).trading;
   }
 
   /** The trading state and, while the kill switch runs, its recent transitions (one status call for both). */
   private async killSwitchReport(): Promise<{ trading: TradingStateReport; history: readonly unknown[] | null }> {
+    if (this.cluster && !this.cluster.isKillSwitchNode) {
+      const heard = (await this.cluster.status()).lease;
+      const effective = tradingStateName(this.gate.read()) as TradingStateName;
+      const why = heard.heard === null ? 'not heard yet' : heard.validForMs > 0 ? `${heard.heard}, lease valid ${heard.validForMs} ms` : `${heard.heard} heard last, lease lapsed (fail safe)`;
+      const reason = `mirrors the kill switch on node ${this.options.cluster!.kill_switch_node}: ${why}${this.gate.isTripHeld() ? '; a trip made here is held' : ''}`;
+      return { trading: { state: effective, reason, since: new Date().toISOString() }, history: null };
+    }
     const handle = this.killSwitch();
     if (!handle) {
       const why = this.supervision ? 'the kill switch is down or restarting' : 'the runtime is starting (the kill switch is not running yet)';
@@ -297,7 +361,36 @@ export class Runtime implements AdminBackend {
     return { trading: { state: effective, reason, since: new Date(status.since ?? this.startedAt).toISOString() }, history: status.history };
   }
 
+  /**
+   * The supervision tree as the supervisor holds it, each running actor's shared-memory stats
+   * included (counters, mailbox depths, handler-time buckets); read without asking any actor.
+   * Undefined until the tree has started. For monitoring (src/metrics/).
+   */
+  supervisionSnapshot(): NodeSnapshot | undefined {
+    return this.supervision?.snapshot();
+  }
+
+  /** The trading gate as it reads now (shared memory: no actor is asked). */
+  tradingStateNow(): TradingStateName {
+    return tradingStateName(this.gate.read()) as TradingStateName;
+  }
+
+  /** An event of the supervisor's own (an alert, say) on the same stream as the actors' (events.subscribe). */
+  publishEvent(topic: string, data: Record<string, unknown>): void {
+    this.publish(topic, data);
+  }
+
   // ---- AdminBackend ----
+
+  /** `tree --cluster`: every node's tree (a node that does not answer says why); a single node answers with its own. */
+  async clusterTree(): Promise<{ node: string; tree?: TreeNode; error?: string }[]> {
+    return this.cluster ? this.cluster.clusterTrees() : [{ node: 'local', tree: await this.tree() }];
+  }
+
+  /** The cluster link's state (connection, lease, peers and their lag, edges), or null on a single node. */
+  async clusterStatus(): Promise<ClusterStatus | null> {
+    return this.cluster ? this.cluster.status() : null;
+  }
 
   /** While the database starts, before the tree exists, every node reads `starting`. */
   async tree(): Promise<TreeNode> {
@@ -452,6 +545,7 @@ export class Runtime implements AdminBackend {
       risk: riskStatus ? riskReport(riskStatus) : null,
       recentFills: orders.length ? orders.flatMap((o) => (o.recentFills as unknown[]) ?? []) : null,
       killSwitchHistory: killSwitch.history,
+      ...(this.cluster ? { cluster: await this.cluster.status() } : {}),
     };
   }
 
@@ -493,6 +587,7 @@ export class Runtime implements AdminBackend {
     );
     const supervision = this.supervision;
     if (!booted || !supervision) {
+      await this.cluster?.stop();
       // boot() failed (and cleaned up after itself) or never ran: nothing was started
       this.lastStopReport = { complete: true, elapsedMs: 0, notStopped: [] };
       this.publish('runtime.shutdown', { reason, phase: 'stopped', complete: true });
@@ -514,6 +609,7 @@ export class Runtime implements AdminBackend {
     }
     // after the tree: the recorder has flushed (or spooled) what it held
     await this.database?.stop().catch((error: Error) => logger.error({ err: error }, `stopping the database failed: ${error.message}`));
+    await this.cluster?.stop();
     clearInterval(this.beat);
     this.panel?.close();
     for (const s of this.treeEvents) s.unsubscribe();
@@ -574,6 +670,7 @@ export function createRuntime(config: Bot4Config, { logger, logging }: { logger:
     cancelOpenOrdersOnExit: config.runtime.exit_policy.cancel_open_orders,
     standbyWorkers: config.runtime.standby_workers,
     database: { ...(config.database.url ? { url: config.database.url } : {}), dataDir: config.database.data_dir, addSecret: (value) => logging.addSecret(value) },
+    ...(config.cluster ? { cluster: config.cluster } : {}),
     actorModules: Object.fromEntries(Object.entries(config.runtime.actor_modules).map(([kind, file]) => [kind, pathToFileURL(resolve(root, file)).href])),
   });
 }

@@ -27,32 +27,59 @@ const FLATTEN = 3;
  * trip over (src/runtime/trip-relay.ts).
  */
 const TRIP_HELD = 4;
+/**
+ * 1 when this process is a node of a cluster (src/cluster/): the gate also needs a fresh
+ * cluster lease (CLUSTER_LEASE_UNTIL_MS), renewed only while the cluster's trading state is
+ * heard through the NATS server. Zero on a single node, where the cluster lease is ignored.
+ */
+const CLUSTERED = 5;
 /** Bumped by the supervisor's event loop; the kill switch trips when it stops (dead man's switch). */
 const SUPERVISOR_HEARTBEAT = 16;
 const INT_WORDS = 32; // state | supervisor heartbeat | lease: one 64-byte line each
 const LEASE_UNTIL_MS = 0;
+const CLUSTER_LEASE_UNTIL_MS = 1;
 
 export function createTradingGate(): SharedArrayBuffer {
-  return new SharedArrayBuffer(INT_WORDS * 4 + 8);
+  return new SharedArrayBuffer(INT_WORDS * 4 + 16);
 }
 
-function wallMs(): number {
-  return performance.timeOrigin + performance.now();
+/** The clock the lease is measured with: the wall clock live, the virtual clock in the simulation host. */
+export interface GateClock {
+  now(): number;
 }
+
+const wallClockMs: GateClock = { now: () => performance.timeOrigin + performance.now() };
 
 export class TradingGate {
   protected readonly ints: Int32Array;
   protected readonly lease: Float64Array;
-  constructor(sab: SharedArrayBuffer) {
+  constructor(
+    sab: SharedArrayBuffer,
+    protected readonly clock: GateClock = wallClockMs,
+  ) {
     this.ints = new Int32Array(sab, 0, INT_WORDS);
-    this.lease = new Float64Array(sab, INT_WORDS * 4, 1);
+    this.lease = new Float64Array(sab, INT_WORDS * 4, 2);
   }
 
-  /** The effective state: HALTED whenever the kill switch's lease has lapsed. */
+  /** The effective state: HALTED whenever the kill switch's lease (or, in a cluster, the cluster lease) has lapsed. */
   read(): TradingState {
     const state = Atomics.load(this.ints, STATE) as TradingState;
     if (state === TradingState.HALTED || this.isTripHeld()) return TradingState.HALTED;
-    return wallMs() <= this.lease[LEASE_UNTIL_MS]! ? state : TradingState.HALTED;
+    const now = this.clock.now();
+    if (Atomics.load(this.ints, CLUSTERED) === 1 && now > this.lease[CLUSTER_LEASE_UNTIL_MS]!) return TradingState.HALTED;
+    return now <= this.lease[LEASE_UNTIL_MS]! ? state : TradingState.HALTED;
+  }
+
+  /** This process's own view, ignoring the cluster lease: what the kill switch's node publishes to the cluster. */
+  localRead(): TradingState {
+    const state = Atomics.load(this.ints, STATE) as TradingState;
+    if (state === TradingState.HALTED || this.isTripHeld()) return TradingState.HALTED;
+    return this.clock.now() <= this.lease[LEASE_UNTIL_MS]! ? state : TradingState.HALTED;
+  }
+
+  /** In a cluster: until when the cluster's trading state was last confirmed through the server (0 when never; NaN when not clustered). */
+  clusterLeaseUntilMs(): number {
+    return Atomics.load(this.ints, CLUSTERED) === 1 ? this.lease[CLUSTER_LEASE_UNTIL_MS]! : Number.NaN;
   }
 
   /** The stored word, ignoring the lease (for diagnostics: "ACTIVE but lease lapsed"). */
@@ -108,8 +135,23 @@ export class TradingGateWriter extends TradingGate {
   }
 
   renewLease(validForMs: number): void {
-    this.lease[LEASE_UNTIL_MS] = wallMs() + validForMs;
+    this.lease[LEASE_UNTIL_MS] = this.clock.now() + validForMs;
   }
+}
+
+/**
+ * The cluster link's side (src/cluster/): from joinCluster on, the gate reads HALTED unless the
+ * cluster lease is fresh, so a node closes its own gate when it stops hearing the cluster's
+ * trading state, and opens it only by renewing the lease when the state is heard again.
+ */
+export function joinCluster(sab: SharedArrayBuffer): void {
+  new Float64Array(sab, INT_WORDS * 4, 2)[CLUSTER_LEASE_UNTIL_MS] = 0;
+  Atomics.store(new Int32Array(sab, 0, INT_WORDS), CLUSTERED, 1);
+}
+
+/** The cluster's trading state was heard through the server: the cluster lease runs until `untilMs` (wall clock). */
+export function renewClusterLease(sab: SharedArrayBuffer, untilMs: number): void {
+  new Float64Array(sab, INT_WORDS * 4, 2)[CLUSTER_LEASE_UNTIL_MS] = untilMs;
 }
 
 /** The supervisor proves it is alive; only the main thread calls this. */

@@ -38,6 +38,7 @@ describe('benchmark statistics', () => {
       settings: { latencySamples: 1, latencyWarmup: 0, ringThroughputMessages: 10, postMessageThroughputMessages: 10, ringCapacityBytes: 256 },
       cases,
       comparisons: compare(cases),
+      throughputOnly: [],
     };
     const table = formatRingBenchTable(result);
     expect(table).toMatch(/ring\s+park\s+64 B\s+2\s+2\s+2\s+1\s+1,000\s+10/);

@@ -13,12 +13,12 @@ export interface CliResult {
 
 /**
  * The environment without BOT4_* and DATABASE_URL, so the developer's own settings do not leak in;
- * a started bot4's dashboard takes any free port (tests run side by side).
+ * the metrics endpoint and a started bot4's dashboard on any free port, so bot4 processes of tests running in parallel do not collide.
  */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('BOT4_') && k !== 'DATABASE_URL') env[k] = v;
-  return { ...env, NO_COLOR: '1', BOT4_DASHBOARD__PORT: '0', ...extra };
+  return { ...env, NO_COLOR: '1', BOT4_METRICS__PORT: '0', BOT4_DASHBOARD__PORT: '0', ...extra };
 }
 
 export function startCli(args: readonly string[], env: NodeJS.ProcessEnv = cleanEnv()): ChildProcess {

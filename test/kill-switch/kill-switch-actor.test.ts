@@ -158,8 +158,13 @@ describe('kill-switch actor', () => {
     const listener = await start({ path: 'root/listener', name: 'listener', kind: 'frame-recorder', moduleUrl: fixture('frame-recorder'), config: {} }, s.wiring.get('listener')!);
     await waitFor(async () => (await delivery()).pending === 0);
     expect(await delivery()).toMatchObject({ delivered: 2, lastError: null });
-    const received = (await listener.invoke('received', {})) as { message: { state: number; seq: number } }[];
-    expect(received.filter((r) => r.message.seq > 0 || r.message.state === TradingState.ACTIVE).map((r) => r.message)).toMatchObject([
+    // Written to the ring is not yet handled by the listener: wait for it to have read both changes.
+    const changes = async () =>
+      ((await listener.invoke('received', {})) as { message: { state: number; seq: number } }[])
+        .filter((r) => r.message.seq > 0 || r.message.state === TradingState.ACTIVE)
+        .map((r) => r.message);
+    await waitFor(async () => (await changes()).length >= 2);
+    expect(await changes()).toMatchObject([
       { state: TradingState.ACTIVE, seq: 0 },
       { state: TradingState.HALTED, seq: 1 },
     ]);

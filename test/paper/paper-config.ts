@@ -78,6 +78,10 @@ export interface PaperOptions {
    * default paper tree restarts. `stateDir` is where each keeps its state (a folder per venue).
    */
   treeVenues?: { portA: number; portB: number; stateDir?: string };
+  /** Top-level config sections added as they are (metrics, alerts, ...). */
+  extra?: Record<string, unknown>;
+  /** Environment variables for `bot4 start` (secrets the extra sections name). */
+  env?: Record<string, string>;
 }
 
 export interface PaperConfig {
@@ -211,5 +215,5 @@ export function paperConfigYaml(dir: string, a: PaperVenueUrls, b: PaperVenueUrl
       ],
     },
   };
-  return { yaml: stringify(config), socket, journal, killSwitchFile };
+  return { yaml: stringify({ ...config, ...options.extra }), socket, journal, killSwitchFile };
 }

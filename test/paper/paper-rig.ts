@@ -97,8 +97,14 @@ export class PaperRig {
     readonly config: PaperConfig,
     private adminClient: AdminClient,
     private child: ChildProcess,
-    private readonly output: { stderr: string },
+    private readonly output: { stderr: string; stdout: string },
+    private readonly env: Record<string, string> = {},
   ) {}
+
+  /** What the current `bot4 start` wrote on stdout (its banner). */
+  get stdout(): string {
+    return this.output.stdout;
+  }
 
   /** The admin client of the current `bot4 start` process. */
   get admin(): AdminClient {
@@ -117,10 +123,10 @@ export class PaperRig {
       venues.push(await startVenue(11, 0), await startVenue(12, 20));
       const config = paperConfigYaml(dir, venues[0]!.emulator, venues[1]!.emulator, options);
       writeFileSync(join(dir, 'paper.yaml'), config.yaml);
-      const output = { stderr: '' };
-      child = launch(dir, output);
+      const output = { stderr: '', stdout: '' };
+      child = launch(dir, output, options.env);
       await untilStarted(child, config.socket, output, atSocket);
-      return new PaperRig(dir, venues as [Venue, Venue], config, await AdminClient.connect(config.socket), child, output);
+      return new PaperRig(dir, venues as [Venue, Venue], config, await AdminClient.connect(config.socket), child, output, options.env);
     } catch (error) {
       child?.kill('SIGKILL');
       for (const v of venues) {
@@ -140,7 +146,8 @@ export class PaperRig {
     this.adminClient.close();
     const [code] = (await closed) as [number | null];
     this.output.stderr = '';
-    this.child = launch(this.dir, this.output);
+    this.output.stdout = '';
+    this.child = launch(this.dir, this.output, this.env);
     await untilStarted(this.child, this.config.socket, this.output, atSocket);
     this.adminClient = await AdminClient.connect(this.config.socket);
     return { code, during };
@@ -196,9 +203,10 @@ export class PaperRig {
   }
 }
 
-function launch(dir: string, output: { stderr: string }): ChildProcess {
-  const child = startCli(['start', '--config', join(dir, 'paper.yaml')], cleanEnv());
+function launch(dir: string, output: { stderr: string; stdout: string }, env: Record<string, string> = {}): ChildProcess {
+  const child = startCli(['start', '--config', join(dir, 'paper.yaml')], cleanEnv(env));
   child.stderr!.setEncoding('utf8').on('data', (t: string) => (output.stderr += t));
+  child.stdout!.setEncoding('utf8').on('data', (t: string) => (output.stdout += t));
   return child;
 }
 

@@ -32,8 +32,8 @@ describe('strategy state file', () => {
   });
 
   it('tells this process from another', () => {
-    const now = currentSession();
-    expect(sameSession(now, currentSession())).toBe(true);
+    const now = currentSession(Date.now());
+    expect(sameSession(now, currentSession(Date.now()))).toBe(true);
     expect(sameSession(now, { ...now, pid: now.pid + 1 })).toBe(false);
     expect(sameSession(now, { ...now, startedAtMs: now.startedAtMs - 60_000 })).toBe(false);
   });

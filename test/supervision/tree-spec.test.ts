@@ -39,7 +39,7 @@ describe('parseTreeSpec', () => {
     expect(killSwitch).toEqual({
       type: 'actor', name: 'kill-switch', path: 'root/safety/kill-switch', kind: 'kill-switch', restart: 'permanent',
       shutdownMs: 5000, startTimeoutMs: 10000, heartbeatTimeoutMs: 5000, wait: 'spin-then-park', sends: ['order-manager'],
-      ringBytes: 65536, fullPolicy: 'block', edgeOverrides: {}, dependsOn: [], standby: true, config: {},
+      ringBytes: 65536, fullPolicy: 'block', edgeOverrides: {}, remoteSends: [], remoteReceives: [], dependsOn: [], standby: true, config: {},
     });
     const strategies = root.children[3]!;
     expect(strategies).toMatchObject({ isolated: true, backoff: { minMs: 10, maxMs: 100, randomFactor: 0.2, resetAfterMs: 5000 } });
@@ -135,7 +135,7 @@ describe('parseTreeSpec', () => {
       { path: 'tree.children[0].sends[1].ring_bytes', message: 'expected a power of two, got 1000' },
       { path: 'tree.children[0].sends[2].to', message: 'missing (expected string)' },
       { path: 'tree.children[0].sends[2].peer', message: 'unknown field' },
-      { path: 'tree.children[0].sends[3]', message: 'expected an actor name or {to, ring_bytes?, full_policy?}, got 7' },
+      { path: 'tree.children[0].sends[3]', message: 'expected an actor name or {to, node?, ring_bytes?, full_policy?}, got 7' },
     ]);
     const targets = problems({
       name: 'root',

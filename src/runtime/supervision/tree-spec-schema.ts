@@ -43,10 +43,18 @@ const sendSchema = z.union([
   nodeName,
   z.strictObject({
     to: nodeName,
+    /** The cluster node the peer runs on (src/cluster/): the edge is carried over NATS, not a ring. */
+    node: nodeName.optional(),
     ring_bytes: ringBytes.optional(),
     full_policy: z.enum(fullPolicies).optional(),
   }),
 ]);
+
+/** An inbound edge from an actor on another cluster node: the local ring its frames arrive in. */
+const receiveSchema = z.strictObject({
+  from: nodeName,
+  node: nodeName,
+});
 
 export const actorNodeSchema = z.strictObject({
   name: nodeName,
@@ -57,6 +65,7 @@ export const actorNodeSchema = z.strictObject({
   heartbeat_timeout_ms: positiveMs.default(5_000),
   wait: z.enum(waitStrategies).default('spin-then-park'),
   sends: z.array(sendSchema).default([]),
+  receives: z.array(receiveSchema).default([]),
   ring_bytes: ringBytes.default(65_536),
   full_policy: z.enum(fullPolicies).default('block'),
   depends_on: z.array(nodeName).default([]),

@@ -57,11 +57,21 @@ export interface ActorNodeSpec {
   readonly fullPolicy: FullPolicy;
   /** Per-peer ring size or full policy, from `sends` entries written as `{to, ring_bytes, full_policy}`. */
   readonly edgeOverrides: Readonly<Record<string, EdgeOverride>>;
+  /** Peers on other cluster nodes (`sends` entries with `node:`), carried over NATS (src/cluster/). */
+  readonly remoteSends: readonly RemoteEdge[];
+  /** Actors on other cluster nodes that send to this one (`receives`). */
+  readonly remoteReceives: readonly RemoteEdge[];
   /** Paths of the isolated subtrees whose breaker state this actor is told about. */
   readonly dependsOn: readonly string[];
   /** Restarts may be handed a preloaded standby worker of this kind (src/runtime/standby-pool.ts). */
   readonly standby: boolean;
   readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** One end of a cross-node edge: an actor's name and the cluster node it runs on. */
+export interface RemoteEdge {
+  readonly actor: string;
+  readonly node: string;
 }
 
 export interface EdgeOverride {
@@ -157,10 +167,12 @@ function normaliseActor(node: RawActorNode, path: string, paths: ReadonlyMap<str
     startTimeoutMs: node.start_timeout_ms,
     heartbeatTimeoutMs: node.heartbeat_timeout_ms,
     wait: node.wait,
-    sends: node.sends.map(sendTarget),
+    sends: node.sends.filter((send) => typeof send === 'string' || send.node === undefined).map(sendTarget),
     ringBytes: node.ring_bytes,
     fullPolicy: node.full_policy,
     edgeOverrides: edgeOverrides(node.sends),
+    remoteSends: node.sends.flatMap((send) => (typeof send !== 'string' && send.node !== undefined ? [{ actor: send.to, node: send.node }] : [])),
+    remoteReceives: node.receives.map((r) => ({ actor: r.from, node: r.node })),
     dependsOn: node.depends_on.map((name) => paths.get(name) ?? name),
     standby: node.standby,
     config: node.config,
@@ -211,14 +223,31 @@ function checkSemantics(rawRoot: RawSupervisorNode, root: SupervisorNodeSpec, ro
   for (const { node, at } of all) {
     if (node.type !== 'actor') continue;
     const peers = new Set<string>();
-    node.sends.forEach((peer, i) => {
-      const where = `${at}.sends[${i}]`;
+    const rawActor = rawOf(rawRoot, at, rootLabel);
+    const localSends = rawActor ? rawActor.sends.flatMap((send, i) => (typeof send === 'string' || send.node === undefined ? [i] : [])) : node.sends.map((_, i) => i);
+    node.sends.forEach((peer, j) => {
+      const where = `${at}.sends[${localSends[j] ?? j}]`;
       const target = byName.get(peer)?.node;
       if (peer === node.name) problems.push({ path: where, message: `an actor cannot send to itself ("${peer}")` });
       else if (!target) problems.push({ path: where, message: `unknown actor "${peer}"${suggest(peer, byName.keys())}` });
       else if (target.type !== 'actor') problems.push({ path: where, message: `"${peer}" is a supervisor; sends must name actors` });
       if (peers.has(peer)) problems.push({ path: where, message: `"${peer}" is listed twice; one ring per edge` });
       peers.add(peer);
+    });
+    // A remote peer is reached through an outbox named after it, so no local actor may share its name.
+    node.remoteSends.forEach((remote) => {
+      const i = rawActor?.sends.findIndex((send) => typeof send !== 'string' && send.to === remote.actor && send.node === remote.node) ?? -1;
+      const where = `${at}.sends[${i}]`;
+      if (byName.has(remote.actor)) problems.push({ path: where, message: `"${remote.actor}" on node ${remote.node}: an actor of this node has that name; names must be unique across the cluster` });
+      if (peers.has(remote.actor)) problems.push({ path: where, message: `"${remote.actor}" is listed twice; one edge per peer` });
+      peers.add(remote.actor);
+    });
+    const senders = new Set<string>();
+    node.remoteReceives.forEach((remote, i) => {
+      const where = `${at}.receives[${i}]`;
+      if (byName.has(remote.actor)) problems.push({ path: where, message: `"${remote.actor}" on node ${remote.node}: an actor of this node has that name; names must be unique across the cluster` });
+      if (senders.has(remote.actor)) problems.push({ path: where, message: `"${remote.actor}" is listed twice; one inbound ring per sender` });
+      senders.add(remote.actor);
     });
     node.dependsOn.forEach((dependency, i) => {
       const where = `${at}.depends_on[${i}]`;
@@ -231,6 +260,15 @@ function checkSemantics(rawRoot: RawSupervisorNode, root: SupervisorNodeSpec, ro
     });
   }
   return problems;
+}
+
+/** The raw actor node at a config path such as `tree.children[1].children[0]`. */
+function rawOf(root: RawSupervisorNode, at: string, rootLabel: string): RawActorNode | undefined {
+  let node: RawTreeNode | undefined = root;
+  for (const match of at.slice(rootLabel.length).matchAll(/\.children\[(\d+)\]/g)) {
+    node = node && isRawSupervisor(node) ? node.children[Number(match[1])] : undefined;
+  }
+  return node && !isRawSupervisor(node) ? node : undefined;
 }
 
 function suggest(name: string, known: Iterable<string>): string {
@@ -261,7 +299,7 @@ function explainIssue(issue: Issue, rootValue: unknown, basePath: readonly (stri
     case 'invalid_union': {
       if (path[path.length - 2] === 'sends') {
         const sendBranch = typeof value === 'string' ? 0 : isPlainObject(value) ? 1 : undefined;
-        if (sendBranch === undefined) return [{ path: where, message: `expected an actor name or {to, ring_bytes?, full_policy?}, got ${show(value)}` }];
+        if (sendBranch === undefined) return [{ path: where, message: `expected an actor name or {to, node?, ring_bytes?, full_policy?}, got ${show(value)}` }];
         return issue.errors[sendBranch]!.flatMap((inner) => explainIssue(inner, value, path));
       }
       const branch = chooseBranch(value);

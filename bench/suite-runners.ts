@@ -57,7 +57,7 @@ async function tickToOrder({ size }: SuiteContext): Promise<SuiteOutcome> {
   const d = result.dashboard;
   if (d) {
     figures.push(...latencyFigures('tick -> order, dashboard running, no page open', d.closed), ...latencyFigures('tick -> order, dashboard page open', d.open));
-    const ratioMethod = `open ÷ no page, same run, ${d.open.p50.samples} + ${d.closed.p50.samples} ticks in alternating blocks; the page got ${d.framesReceived} snapshots in ${d.openMs} ms`;
+    const ratioMethod = `open ÷ no page, same run, ${d.open.p50.samples} + ${d.closed.p50.samples} ticks in ABBA-ordered blocks; the page got ${d.framesReceived} snapshots in ${d.openMs} ms`;
     for (const [metric, open, closed] of [['p50 ratio', d.open.p50, d.closed.p50], ['p99 ratio', d.open.p99, d.closed.p99]] as const) {
       figures.push(measured('tick -> order, dashboard page open ÷ no page', metric, { value: round(open.value / closed.value, 3), unit: '×', samples: open.samples }, ratioMethod));
     }

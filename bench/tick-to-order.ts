@@ -25,7 +25,7 @@ export interface TickToOrderResult {
   quick: boolean;
   ticks: number;
   latency: LatencySummary;
-  /** With `dashboard`: the same ticks, half measured with no page open and half with one connected, blocks interleaved. */
+  /** With `dashboard`: the same ticks, half measured with no page open and half with one connected, blocks in ABBA order. */
   dashboard?: DashboardComparison;
 }
 
@@ -40,8 +40,12 @@ export interface DashboardComparison {
   openMs: number;
 }
 
-/** Alternating closed/open blocks, so drift (JIT, caches, the box's other load) falls on both alike. */
-const DASHBOARD_BLOCKS = 8;
+/**
+ * Closed/open blocks in ABBA order (closed, open, open, closed, …), so drift (JIT, caches, the box's
+ * other load) and position (each block warmed by the one before) fall on both alike.
+ */
+const DASHBOARD_ORDER = ['closed', 'open', 'open', 'closed', 'closed', 'open', 'open', 'closed'] as const;
+const DASHBOARD_BLOCKS = DASHBOARD_ORDER.length;
 const DASHBOARD_REFRESH_MS = 500;
 
 const INSTRUMENTS = [{ id: 1, symbol: 'BTCUSDT', base: 'BTC', quote: 'USDT', tick_size: 0.01, step_size: 0.00001, min_qty: 0.00001, min_notional: 5 }];
@@ -54,7 +58,7 @@ const METHOD =
 /**
  * The dashboard's cost on the order path: a dashboard server on this runtime (as `bot4 start` runs
  * it), measured in blocks with no page and with one connected page (a WebSocket client in this
- * process that parses every snapshot, as a browser would), alternating.
+ * process that parses every snapshot, as a browser would), in ABBA order.
  */
 async function compareWithDashboard(
   runtime: Runtime,
@@ -72,10 +76,12 @@ async function compareWithDashboard(
   let framesReceived = 0;
   let openMs = 0;
   try {
-    for (let block = 0; block < DASHBOARD_BLOCKS; block++) {
-      const half = Math.floor(block / 2) * perBlock;
-      if (block % 2 === 0) {
-        await measure(block * perBlock, perBlock, closed, half);
+    const filled = { closed: 0, open: 0 };
+    for (const [block, kind] of DASHBOARD_ORDER.entries()) {
+      const at = filled[kind];
+      filled[kind] += perBlock;
+      if (kind === 'closed') {
+        await measure(block * perBlock, perBlock, closed, at);
         continue;
       }
       const page = new WebSocket(`${server.origin.replace('http', 'ws')}/feed`, { headers: { Authorization: `Bearer ${token}` } });
@@ -88,7 +94,7 @@ async function compareWithDashboard(
         page.once('error', reject);
       });
       const started = performance.now();
-      await measure(block * perBlock, perBlock, open, half);
+      await measure(block * perBlock, perBlock, open, at);
       openMs += performance.now() - started;
       page.close();
       await new Promise((resolve) => page.once('close', resolve));
@@ -102,8 +108,8 @@ async function compareWithDashboard(
   return {
     latency: summarizeLatency(all, 'µs', METHOD),
     dashboard: {
-      closed: summarizeLatency(closed, 'µs', `${METHOD}; dashboard server running, no page connected (blocks of ${perBlock} ticks, alternating with the open ones)`),
-      open: summarizeLatency(open, 'µs', `${METHOD}; one dashboard page connected, a snapshot every ${DASHBOARD_REFRESH_MS} ms (blocks of ${perBlock} ticks, alternating with the closed ones)`),
+      closed: summarizeLatency(closed, 'µs', `${METHOD}; dashboard server running, no page connected (blocks of ${perBlock} ticks, ABBA order with the open ones)`),
+      open: summarizeLatency(open, 'µs', `${METHOD}; one dashboard page connected, a snapshot every ${DASHBOARD_REFRESH_MS} ms (blocks of ${perBlock} ticks, ABBA order with the closed ones)`),
       refreshMs: DASHBOARD_REFRESH_MS,
       framesReceived,
       openMs: Math.round(openMs),

@@ -51,8 +51,18 @@ async function risk({ size }: SuiteContext): Promise<SuiteOutcome> {
 
 async function tickToOrder({ size }: SuiteContext): Promise<SuiteOutcome> {
   const { runTickToOrderBench } = await import('./tick-to-order.js');
-  const result = await runTickToOrderBench({ quick: quickFor(size), ...(size === 'smoke' ? { ticks: 50 } : {}) });
-  return { status: 'ok', settings: { quick: result.quick, ticks: result.ticks }, figures: latencyFigures('tick -> order command (strategy, risk, order manager)', result.latency) };
+  // Beyond a smoke run, the same ticks also compare no dashboard page with one open (docs/dashboard.md, "Cost").
+  const result = await runTickToOrderBench({ quick: quickFor(size), ...(size === 'smoke' ? { ticks: 50 } : { dashboard: true }) });
+  const figures: BenchFigure[] = latencyFigures('tick -> order command (strategy, risk, order manager)', result.latency);
+  const d = result.dashboard;
+  if (d) {
+    figures.push(...latencyFigures('tick -> order, dashboard running, no page open', d.closed), ...latencyFigures('tick -> order, dashboard page open', d.open));
+    const ratioMethod = `open ÷ no page, same run, ${d.open.p50.samples} + ${d.closed.p50.samples} ticks in ABBA-ordered blocks; the page got ${d.framesReceived} snapshots in ${d.openMs} ms`;
+    for (const [metric, open, closed] of [['p50 ratio', d.open.p50, d.closed.p50], ['p99 ratio', d.open.p99, d.closed.p99]] as const) {
+      figures.push(measured('tick -> order, dashboard page open ÷ no page', metric, { value: round(open.value / closed.value, 3), unit: '×', samples: open.samples }, ratioMethod));
+    }
+  }
+  return { status: 'ok', settings: { quick: result.quick, ticks: result.ticks, ...(d ? { dashboardRefreshMs: d.refreshMs } : {}) }, figures };
 }
 
 async function killSwitch({ size }: SuiteContext): Promise<SuiteOutcome> {

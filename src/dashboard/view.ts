@@ -148,9 +148,12 @@ function limitRows(risk: RiskReport, status: StatusReport): LimitRow[] {
     const limit = num(limits[name]);
     rows.push({ name, limit: text(limits[name]), current: display ?? (current === null ? null : String(current)), usage: usage(current, limit) });
   };
-  add('max_gross_exposure', num(risk.grossExposure));
+  // exposure and notionals are risk's model figures (doubles): shown to the cent of the quote currency
+  const gross = num(risk.grossExposure);
+  add('max_gross_exposure', gross, gross === null ? undefined : gross.toFixed(2));
   const notionals = (status.positions ?? []).map(positionNotional).filter((n): n is number => n !== null);
-  add('max_position_notional', notionals.length > 0 ? Math.max(...notionals) : status.positions ? 0 : null);
+  const largest = notionals.length > 0 ? Math.max(...notionals) : status.positions ? 0 : null;
+  add('max_position_notional', largest, largest === null ? undefined : largest.toFixed(2));
   add('max_open_orders', status.openOrders ? status.openOrders.length : null);
   // per-order and per-quote limits have no standing "current" value: the limit alone is shown
   for (const name of ['max_order_notional', 'price_band_bps', 'max_quote_age_ms', 'max_spread_bps']) add(name, null);

@@ -4,6 +4,8 @@
  * actor of the tree; after `bot4 ctl kill` it shows HALTED within 1 s of the ctl's answer; when the
  * runtime stops it says the feed is lost and greys out. Screenshots go to <build output>/test-output/dashboard/.
  *
+ * Waits go through locators, not waitForFunction: the page's CSP (no eval) refuses string predicates.
+ *
  * Skipped, saying so, where Debian's chromium is not installed (`.ci/ensure-tools` installs it).
  */
 import { existsSync, mkdirSync } from 'node:fs';
@@ -91,7 +93,7 @@ describe.skipIf(!haveChromium)('dashboard in headless Chromium against bot4 star
     const loaded = await page.goto(url);
     expect(loaded?.status()).toBe(200);
     expect(page.url()).not.toContain('token='); // traded for a cookie on the first answer
-    await page.waitForFunction(`document.getElementById('trading-state')?.textContent === 'ACTIVE'`, null, { timeout: 10_000 });
+    await page.locator('#trading-state', { hasText: /^ACTIVE$/ }).waitFor({ timeout: 10_000 });
     expect(await page.isVisible('#feed-banner')).toBe(false);
 
     const client = await AdminClient.connect(bot4.socket);
@@ -104,7 +106,7 @@ describe.skipIf(!haveChromium)('dashboard in headless Chromium against bot4 star
     };
     walk(tree);
     expect(paths).toEqual(['root', 'root/safety', 'root/safety/kill-switch', 'root/workers', 'root/workers/a', 'root/workers/b']);
-    await page.waitForFunction(`document.querySelectorAll('#tree-table tbody tr td.status-running').length >= 3`, null, { timeout: 10_000 });
+    await page.locator('#tree-table tbody td.status-running').nth(5).waitFor({ timeout: 10_000 });
     expect((await page.getAttribute('#tree-table', 'data-paths'))?.split(' ')).toEqual(paths);
     const names = await page.$$eval('#tree-table tbody tr td:first-child', (cells) => cells.map((c) => c.textContent?.trim()));
     expect(names).toEqual(['root', 'safety', 'kill-switch', 'workers', 'a', 'b']);
@@ -116,13 +118,19 @@ describe.skipIf(!haveChromium)('dashboard in headless Chromium against bot4 star
     const ackAt = Date.now();
     expect(kill.code, kill.stderr).toBe(0);
     expect(kill.stdout).toMatch(/^trading state: HALTED/);
-    await page.waitForFunction(`document.getElementById('trading-state')?.textContent === 'HALTED'`, null, { timeout: 1000, polling: 'raf' });
+    await page.locator('#trading-state', { hasText: /^HALTED$/ }).waitFor({ timeout: 1000 });
     const shownAfterMs = Date.now() - ackAt;
     console.log(`dashboard showed HALTED ${shownAfterMs} ms after the ctl kill answer`);
     expect(shownAfterMs).toBeLessThanOrEqual(1000);
     expect(await page.textContent('#trading-reason')).toContain('browser test trip');
     expect(await page.getAttribute('#trading', 'class')).toBe('trading halted');
-    await page.waitForFunction(`[...document.querySelectorAll('#killswitch-table tbody td')].some((td) => td.textContent === 'browser test trip')`, null, { timeout: 2000 });
+    await page.locator('#killswitch-table tbody td', { hasText: /^browser test trip$/ }).waitFor({ timeout: 2000 });
+    // the event stream filters as one types: only the kill switch's events are left
+    await page.fill('#events-filter', 'killswitch');
+    const topics = await page.$$eval('#events-table tbody tr td:nth-child(2)', (cells) => cells.map((c) => c.textContent));
+    expect(topics.length).toBeGreaterThan(0);
+    expect(topics.every((t) => t?.startsWith('killswitch'))).toBe(true);
+    await page.fill('#events-filter', '');
     await page.screenshot({ path: join(OUTPUT, 'halted.png'), fullPage: true });
   });
 
@@ -131,7 +139,7 @@ describe.skipIf(!haveChromium)('dashboard in headless Chromium against bot4 star
     expect(stop.code).toBe(0);
     await bot4.exited;
     const exitedAt = Date.now();
-    await page.waitForFunction(`document.getElementById('feed-banner')?.textContent?.startsWith('FEED LOST') === true`, null, { timeout: 1000, polling: 'raf' });
+    await page.locator('#feed-banner', { hasText: /^FEED LOST/ }).waitFor({ timeout: 1000 });
     console.log(`dashboard showed the feed lost ${Date.now() - exitedAt} ms after bot4 start exited`);
     expect(await page.isVisible('#feed-banner')).toBe(true);
     expect(await page.textContent('#feed-banner')).toMatch(/^FEED LOST: the runtime stopped \(admin: browser test over\)\. The figures below are from .* and are NOT live\.$/);

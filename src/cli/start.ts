@@ -2,9 +2,9 @@
  * `bot4 start`: the supervisor process.
  *
  * Order of events: load and validate the config, every actor's block included (exit 2 naming
- * every bad path); open the log; create the runtime (its trading gate and trip path, nothing started); open the admin
- * socket (a live socket = another instance: refuse before any actor starts); boot the
- * runtime (GPIO panel, database, actors); print the banner. From the socket's first moment
+ * every bad path); open the log; create the runtime (its trading gate and trip path, nothing started); open the GPIO
+ * panel; open the admin socket (a live socket = another instance: refuse before any actor starts), the metrics
+ * endpoint and the dashboard; boot the runtime (database, actors); print the banner. From the socket's first moment
  * a trip is taken (the gate closes and HALTED is latched, src/runtime/trip-relay.ts) and
  * tree/status answer with what exists so far. Shutdown, from SIGINT/SIGTERM or the
  * admin `shutdown` command, runs once: the runtime closes the order gate first, applies
@@ -134,6 +134,15 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
     return shuttingDown!;
   });
   try {
+    // Before the admin socket: a GPIO press is taken at every moment an admin trip is (docs/kill-switch.md).
+    await runtime.openPanel();
+  } catch (e) {
+    log.fatal({ err: e }, 'GPIO panel unavailable');
+    err.write(`bot4 start: the GPIO panel could not open: ${(e as Error).message}\n`);
+    await logging.close();
+    return 1;
+  }
+  try {
     admin = await startAdminServer({
       socketPath: config.admin.socket_path,
       maxLineBytes: config.admin.max_line_bytes,
@@ -146,6 +155,7 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
   } catch (e) {
     log.error({ err: e }, 'admin socket unavailable');
     err.write(`bot4 start: ${(e as Error).message}\n`);
+    await runtime.shutdown('the admin socket is unavailable');
     await logging.close();
     return 1;
   }
@@ -159,6 +169,7 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
       log.error({ err: e }, 'metrics endpoint unavailable');
       err.write(`bot4 start: ${(e as Error).message}\n`);
       await admin.close();
+      await runtime.shutdown('the metrics endpoint is unavailable');
       await logging.close();
       return 1;
     }
@@ -184,6 +195,7 @@ export async function runStart(argv: readonly string[], out: StartOutput = proce
       err.write(`bot4 start: ${(e as Error).message}\n`);
       await metrics?.close();
       await admin.close();
+      await runtime.shutdown('the dashboard is unavailable');
       await logging.close();
       return 1;
     }

@@ -109,7 +109,7 @@ export class Runtime implements AdminBackend {
   private supervision: SupervisionTree<ActorWiring> | undefined;
   private booting: Promise<void> | undefined;
   private panel: GpioPanel | undefined;
-  /** Set when boot() begins: gpio.press during start-up waits for the panel rather than refusing. */
+  /** Set when the panel starts opening: gpio.press during start-up waits for it rather than refusing. */
   private panelOpening: Promise<GpioPanel> | undefined;
   private beat: NodeJS.Timeout | undefined;
   private lastShownState: TradingState | undefined;
@@ -190,6 +190,20 @@ export class Runtime implements AdminBackend {
     return this.booting;
   }
 
+  /**
+   * Opens the GPIO panel once: a button press trips from here on. `bot4 start` opens it before
+   * the admin socket, so a press is taken at every moment an admin trip is; boot() opens it
+   * first when nothing did.
+   */
+  openPanel(): Promise<GpioPanel> {
+    const { logger } = this.options;
+    this.panelOpening ??= GpioPanel.open(this.options.gpio, {
+      log: logger.child({ path: 'supervisor/gpio' }),
+      onTrip: (source, reason) => void this.trip(source, reason).catch((err: Error) => logger.error({ err }, `GPIO trip failed: ${err.message}`)),
+    }).then((panel) => (this.panel = panel));
+    return this.panelOpening;
+  }
+
   private async bootOnce(): Promise<void> {
     const { logger } = this.options;
     if (this.cluster && !this.cluster.isKillSwitchNode) {
@@ -198,11 +212,7 @@ export class Runtime implements AdminBackend {
     } else if (!this.killSwitchNode) logger.warn('no kill-switch actor in the tree: the trading gate stays HALTED and no order can leave');
     this.beat = setInterval(() => this.onBeat(), this.options.heartbeatMs ?? SUPERVISOR_BEAT_MS);
     beatSupervisor(this.gateBuffer);
-    this.panelOpening = GpioPanel.open(this.options.gpio, {
-      log: logger.child({ path: 'supervisor/gpio' }),
-      onTrip: (source, reason) => void this.trip(source, reason).catch((err: Error) => logger.error({ err }, `GPIO trip failed: ${err.message}`)),
-    });
-    this.panel = await this.panelOpening;
+    await this.openPanel();
     // Before anything else starts: a second process claiming this node's name stops the boot here.
     await this.cluster?.start();
     this.database = await openRuntimeDatabase(this.treeSpec, this.options.database ?? {}, logger);
@@ -588,6 +598,7 @@ export class Runtime implements AdminBackend {
     const supervision = this.supervision;
     if (!booted || !supervision) {
       await this.cluster?.stop();
+      this.panel?.close();
       // boot() failed (and cleaned up after itself) or never ran: nothing was started
       this.lastStopReport = { complete: true, elapsedMs: 0, notStopped: [] };
       this.publish('runtime.shutdown', { reason, phase: 'stopped', complete: true });
